@@ -1,0 +1,43 @@
+# Passerelle: common tasks. `make run` and `make test` are the README's two commands.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run install test test-sqlite test-postgres lint format translations bench clean
+
+$(BIN)/activate: requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/ruff check .
+	TEST_DB=sqlite $(BIN)/python -m pytest -n 2 --dist loadgroup
+	TEST_DB=postgresql $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser and not worker"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o referral_app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i referral_app/translations/messages.pot -d referral_app/translations -l fr --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d referral_app/translations -l fr
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance

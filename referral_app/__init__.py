@@ -1,0 +1,88 @@
+"""Passerelle: inter-hospital referral of oncology patients to clinical trials."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from config import Config, get_config
+
+
+def create_app(config: str | Config | None = None) -> Flask:
+    """Application factory: ``config`` is a name (``"testing"``) or a Config object."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="static",
+        instance_relative_config=False,
+    )
+    cfg = config if isinstance(config, Config) else get_config(config)
+    app.config.from_object(cfg)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_celery(app)
+    logging.getLogger("passerelle").setLevel(logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from referral_app import database, i18n
+    from referral_app.auth.session import configure_login
+    from referral_app.extensions import babel, csrf, db, limiter, migrate
+
+    database.configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    configure_login(app)
+    with app.app_context():
+        database.install_sqlite_pragmas(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from referral_app.auth.views import bp as auth_bp
+    from referral_app.main.views import bp as main_bp
+    from referral_app.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from referral_app.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from referral_app import security
+
+    security.register_headers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from referral_app import templating
+
+    templating.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from referral_app.commands import register
+
+    register(app)
+
+
+def register_celery(app: Flask) -> None:
+    from workers import celery_init_app
+
+    celery_init_app(app)

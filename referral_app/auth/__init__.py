@@ -1,0 +1,1 @@
+"""Login, logout, sessions and per-user preferences."""

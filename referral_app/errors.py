@@ -1,0 +1,57 @@
+"""Error pages (HTML) and JSON errors for the API, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from referral_app.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(code: str, message: str, status: int, **extra):
+    body = {"error": {"code": code, "message": message, **extra}}
+    return jsonify(body), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if _wants_json():
+            return _json_error("csrf", error.description, 400)
+        message = _("The form expired or was sent from elsewhere. Please try again.")
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if _wants_json():
+            return _json_error(error.name.lower().replace(" ", "_"), error.description, status)
+        return render_template("errors/error.html", status=status, message=_message(status)), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return _json_error("server_error", "Internal error.", 500)
+        return render_template("errors/error.html", status=500, message=_message(500)), 500
+
+
+def _message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist or you do not have access to it."),
+        405: _("This action is not allowed here."),
+        409: _("This record changed since you opened it. Reload the page and try again."),
+        413: _("The file is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Nothing was saved; please try again."),
+    }
+    return messages.get(status, _("An error occurred."))

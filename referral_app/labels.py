@@ -1,0 +1,90 @@
+"""Translated labels for stored codes (states, roles, urgencies, phases…)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from referral_app.models.enums import (
+    EmailMode,
+    Phase,
+    ReferralState,
+    Role,
+    SiteStatus,
+    TrialStatus,
+    Urgency,
+)
+
+ROLE_LABELS = {
+    Role.COORDINATOR: _l("Research coordinator"),
+    Role.NURSE: _l("Research nurse"),
+    Role.PHYSICIAN: _l("Physician"),
+    Role.MANAGER: _l("Manager"),
+    Role.ADMIN: _l("Network administrator"),
+}
+
+STATE_LABELS = {
+    ReferralState.DRAFT: _l("Draft"),
+    ReferralState.SUBMITTED: _l("Submitted"),
+    ReferralState.ACKNOWLEDGED: _l("Acknowledged"),
+    ReferralState.INFO_REQUESTED: _l("Information requested"),
+    ReferralState.ACCEPTED: _l("Accepted"),
+    ReferralState.SCHEDULED: _l("Consult scheduled"),
+    ReferralState.SCREENING: _l("Screening"),
+    ReferralState.ENROLLED: _l("Enrolled"),
+    ReferralState.SCREEN_FAILED: _l("Screen failed"),
+    ReferralState.DECLINED: _l("Declined"),
+    ReferralState.WITHDRAWN: _l("Withdrawn"),
+}
+
+URGENCY_LABELS = {
+    Urgency.ROUTINE: _l("Routine"),
+    Urgency.PRIORITY: _l("Priority"),
+    Urgency.URGENT: _l("Urgent"),
+}
+
+TRIAL_STATUS_LABELS = {
+    TrialStatus.UPCOMING: _l("Upcoming"),
+    TrialStatus.RECRUITING: _l("Recruiting"),
+    TrialStatus.SUSPENDED: _l("Suspended"),
+    TrialStatus.CLOSED: _l("Closed"),
+}
+
+SITE_STATUS_LABELS = {
+    SiteStatus.UPCOMING: _l("Upcoming"),
+    SiteStatus.RECRUITING: _l("Recruiting"),
+    SiteStatus.CLOSED: _l("Closed"),
+}
+
+PHASE_LABELS = {
+    Phase.PHASE1: _l("Phase I"),
+    Phase.PHASE1_2: _l("Phase I/II"),
+    Phase.PHASE2: _l("Phase II"),
+    Phase.PHASE2_3: _l("Phase II/III"),
+    Phase.PHASE3: _l("Phase III"),
+    Phase.PHASE4: _l("Phase IV"),
+    Phase.NA: _l("Not applicable"),
+}
+
+EMAIL_MODE_LABELS = {
+    EmailMode.IMMEDIATE: _l("Immediately"),
+    EmailMode.DIGEST: _l("Daily digest"),
+}
+
+ALL_LABELS = {
+    "role": ROLE_LABELS,
+    "state": STATE_LABELS,
+    "urgency": URGENCY_LABELS,
+    "trial_status": TRIAL_STATUS_LABELS,
+    "site_status": SITE_STATUS_LABELS,
+    "phase": PHASE_LABELS,
+    "email_mode": EMAIL_MODE_LABELS,
+}
+
+
+def label(kind: str, value) -> str:
+    """The translated label of a code, or the code itself when unknown."""
+    table = ALL_LABELS[kind]
+    for key, text in table.items():
+        if key == value or key.value == value:
+            return str(text)
+    return str(value)

@@ -1,0 +1,175 @@
+"""Referrals of a patient to a trial site, their history and their comments.
+
+Patient identifiers live only in ``identifiers_encrypted`` (a Fernet token of a
+JSON object); duplicates are found through ``patient_key``, a keyed HMAC of the
+health-insurance number. See ``referral_app.patient_data``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from referral_app.extensions import db
+from referral_app.models.enums import (
+    DECIDED_STATES,
+    TERMINAL_STATES,
+    Language,
+    ReferralState,
+    Urgency,
+    enum_column,
+    in_list,
+)
+from referral_app.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from referral_app.models.network import Centre, Region
+    from referral_app.models.trial import Trial, TrialSite
+    from referral_app.models.user import User
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        sa.CheckConstraint("state = 'draft' OR patient_consent", name="consent_after_draft"),
+        sa.CheckConstraint("state = 'draft' OR submitted_at IS NOT NULL", name="submitted_at"),
+        sa.CheckConstraint(
+            f"state NOT IN ({in_list(DECIDED_STATES)}) OR decided_at IS NOT NULL",
+            name="decided_at",
+        ),
+        sa.CheckConstraint(
+            f"state NOT IN ({in_list(TERMINAL_STATES)}) OR closed_at IS NOT NULL",
+            name="closed_at",
+        ),
+        sa.CheckConstraint(
+            "state != 'enrolled' OR (enrolled_on IS NOT NULL AND study_subject_id IS NOT NULL)",
+            name="enrollment_recorded",
+        ),
+        sa.CheckConstraint("ecog IS NULL OR (ecog BETWEEN 0 AND 4)", name="ecog_range"),
+        sa.CheckConstraint("prior_lines IS NULL OR prior_lines >= 0", name="prior_lines"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.Index("ix_referrals_receiving_state", "receiving_centre_id", "state", "submitted_at"),
+        sa.Index("ix_referrals_referring_state", "referring_centre_id", "state", "created_at"),
+        sa.Index("ix_referrals_trial_state", "trial_id", "state"),
+        sa.Index("ix_referrals_state_submitted", "state", "submitted_at"),
+        sa.Index("ix_referrals_submitted_at", "submitted_at"),
+        sa.Index("ix_referrals_patient_key", "patient_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    state: Mapped[ReferralState] = mapped_column(
+        enum_column(ReferralState, "referral_state"), default=ReferralState.DRAFT
+    )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    urgency: Mapped[Urgency] = mapped_column(
+        enum_column(Urgency, "referral_urgency"), default=Urgency.ROUTINE
+    )
+
+    trial_id: Mapped[int] = mapped_column(sa.ForeignKey("trials.id"))
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("trial_sites.id"), index=True)
+    referring_centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id"))
+    receiving_centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id"))
+    referring_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    previous_referral_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("referrals.id", ondelete="SET NULL"), index=True
+    )
+
+    patient_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    identifiers_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    patient_key: Mapped[str | None] = mapped_column(sa.String(64))
+    patient_region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
+    patient_language: Mapped[Language] = mapped_column(
+        enum_column(Language, "patient_language"), default=Language.FR
+    )
+
+    diagnosis: Mapped[str] = mapped_column(sa.String(300), default="")
+    histology: Mapped[str] = mapped_column(sa.String(200), default="")
+    stage: Mapped[str] = mapped_column(sa.String(40), default="")
+    biomarkers: Mapped[str] = mapped_column(sa.String(300), default="")
+    ecog: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    prior_lines: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    clinical_notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # Milestones, set by the state machine.
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    info_requested_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    state_before_info: Mapped[ReferralState | None] = mapped_column(
+        enum_column(ReferralState, "referral_state_before_info")
+    )
+    # Business days spent waiting for information: the decision clock pauses.
+    paused_business_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    consult_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    consent_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    screening_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    enrolled_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    study_subject_id: Mapped[str | None] = mapped_column(sa.String(60))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    outcome_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    trial: Mapped[Trial] = relationship()
+    site: Mapped[TrialSite] = relationship()
+    referring_centre: Mapped[Centre] = relationship(foreign_keys=[referring_centre_id])
+    receiving_centre: Mapped[Centre] = relationship(foreign_keys=[receiving_centre_id])
+    referring_user: Mapped[User] = relationship()
+    patient_region: Mapped[Region | None] = relationship()
+    previous_referral: Mapped[Referral | None] = relationship(remote_side=[id])
+    events: Mapped[list[ReferralEvent]] = relationship(
+        back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="referral", order_by="Comment.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in TERMINAL_STATES and self.state != ReferralState.DRAFT
+
+
+class ReferralEvent(db.Model):
+    """Append-only history of a referral; the timeline is this table."""
+
+    __tablename__ = "referral_events"
+    __table_args__ = (sa.Index("ix_referral_events_referral", "referral_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referrals.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(sa.String(30))
+    from_state: Mapped[ReferralState | None] = mapped_column(
+        enum_column(ReferralState, "event_from_state")
+    )
+    to_state: Mapped[ReferralState] = mapped_column(enum_column(ReferralState, "event_to_state"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    reason_code: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    referral: Mapped[Referral] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (sa.Index("ix_comments_referral", "referral_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referrals.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    referral: Mapped[Referral] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()

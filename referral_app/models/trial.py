@@ -1,0 +1,110 @@
+"""Clinical trials and the sites (centres) where they recruit.
+
+The niche rule (one recruiting site per region for a niche trial) is enforced by
+the service layer and backed by a partial unique index over columns copied onto
+the site row: ``region_id`` from the centre and ``niche`` from the trial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from referral_app.extensions import db
+from referral_app.models.enums import Phase, SiteStatus, TrialStatus, enum_column
+from referral_app.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from referral_app.models.community import Community
+    from referral_app.models.network import Centre, Region
+    from referral_app.models.user import User
+
+site_intake_contacts = sa.Table(
+    "site_intake_contacts",
+    db.metadata,
+    sa.Column("site_id", sa.ForeignKey("trial_sites.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Trial(db.Model):
+    __tablename__ = "trials"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "length(nct_number) = 11 AND substr(nct_number, 1, 3) = 'NCT'", name="nct_format"
+        ),
+        sa.Index("ix_trials_community_status", "community_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nct_number: Mapped[str] = mapped_column(sa.String(11), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    acronym: Mapped[str | None] = mapped_column(sa.String(60), index=True)
+    sponsor: Mapped[str] = mapped_column(sa.String(200), default="")
+    phase: Mapped[Phase] = mapped_column(enum_column(Phase, "trial_phase"), default=Phase.NA)
+    community_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("communities.id", ondelete="SET NULL")
+    )
+    tumour_site: Mapped[str] = mapped_column(sa.String(120), default="")
+    conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    eligibility_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    biomarkers: Mapped[str] = mapped_column(sa.String(300), default="")
+    is_niche: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    status: Mapped[TrialStatus] = mapped_column(
+        enum_column(TrialStatus, "trial_status"), default=TrialStatus.UPCOMING, index=True
+    )
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    source: Mapped[str] = mapped_column(sa.String(20), default="manual", server_default="manual")
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    community: Mapped[Community | None] = relationship()
+    sites: Mapped[list[TrialSite]] = relationship(
+        back_populates="trial", cascade="all, delete-orphan", order_by="TrialSite.id"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.acronym} ({self.nct_number})" if self.acronym else self.nct_number
+
+
+class TrialSite(db.Model):
+    __tablename__ = "trial_sites"
+    __table_args__ = (
+        sa.UniqueConstraint("trial_id", "centre_id"),
+        sa.Index(
+            "uq_trial_sites_niche_region",
+            "trial_id",
+            "region_id",
+            unique=True,
+            sqlite_where=sa.text("niche AND status = 'recruiting'"),
+            postgresql_where=sa.text("niche AND status = 'recruiting'"),
+        ),
+        sa.Index("ix_trial_sites_centre_status", "centre_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(sa.ForeignKey("trials.id", ondelete="CASCADE"))
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id"))
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"))
+    niche: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    status: Mapped[SiteStatus] = mapped_column(
+        enum_column(SiteStatus, "site_status"), default=SiteStatus.UPCOMING
+    )
+    investigator_name: Mapped[str] = mapped_column(sa.String(160), default="")
+    opened_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    trial: Mapped[Trial] = relationship(back_populates="sites")
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    region: Mapped[Region] = relationship()
+    intake_contacts: Mapped[list[User]] = relationship(secondary=site_intake_contacts)
+
+    @property
+    def is_recruiting(self) -> bool:
+        return self.status == SiteStatus.RECRUITING and self.trial.status == TrialStatus.RECRUITING

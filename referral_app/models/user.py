@@ -1,0 +1,83 @@
+"""People who log in, and their personal API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from referral_app.extensions import db
+from referral_app.models.enums import EmailMode, Language, Role, enum_column
+from referral_app.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from referral_app.models.community import Membership
+    from referral_app.models.network import Centre
+
+
+def new_session_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"), index=True)
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id"), index=True)
+    language: Mapped[Language] = mapped_column(
+        enum_column(Language, "user_language"), default=Language.FR, server_default="fr"
+    )
+    email_mode: Mapped[EmailMode] = mapped_column(
+        enum_column(EmailMode, "user_email_mode"),
+        default=EmailMode.IMMEDIATE,
+        server_default="immediate",
+    )
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Changing it ends every session of the user at once (logout everywhere,
+    # password change, deactivation).
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    centre: Mapped[Centre] = relationship(back_populates="users", lazy="joined")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    api_tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")

@@ -1,0 +1,96 @@
+"""Who may see and do what (DESIGN §1). Views, the API and workers all ask here.
+
+Functions take the acting user first and return a bool; none touches the request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from referral_app.models.enums import Role
+
+if TYPE_CHECKING:
+    from referral_app.models import Community, Referral, TrialSite, User
+
+CLINICAL_ROLES = frozenset({Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN})
+INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.NURSE})
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+def is_clinical(user: User) -> bool:
+    """Coordinators, nurses and physicians: the people who handle patients."""
+    return user.is_authenticated and user.role in CLINICAL_ROLES
+
+
+def can_file_referral(user: User) -> bool:
+    return is_clinical(user)
+
+
+def side_of(user: User, referral: Referral) -> str | None:
+    """``"referring"``, ``"receiving"`` or None for the user's centre on this referral."""
+    if user.centre_id == referral.referring_centre_id:
+        return "referring"
+    if user.centre_id == referral.receiving_centre_id:
+        return "receiving"
+    return None
+
+
+def can_view_referral(user: User, referral: Referral) -> bool:
+    """The two centres' staff and admins open a referral; others get 404."""
+    if not user.is_authenticated:
+        return False
+    return is_admin(user) or side_of(user, referral) is not None
+
+
+def can_see_identifiers(user: User, referral: Referral) -> bool:
+    """Clinical staff of the two centres; admins only through a recorded reason."""
+    return is_clinical(user) and side_of(user, referral) is not None
+
+
+def admin_needs_reason(user: User, referral: Referral) -> bool:
+    return is_admin(user) and side_of(user, referral) is None
+
+
+def can_act_for_receiving(user: User, referral: Referral) -> bool:
+    """Coordinators and nurses of the receiving centre; physicians on the site team."""
+    if user.centre_id != referral.receiving_centre_id:
+        return False
+    if user.role in INTAKE_ROLES:
+        return True
+    if user.role == Role.PHYSICIAN:
+        return any(contact.id == user.id for contact in referral.site.intake_contacts)
+    return False
+
+
+def can_act_for_referring(user: User, referral: Referral) -> bool:
+    return is_clinical(user) and user.centre_id == referral.referring_centre_id
+
+
+def can_view_reports(user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.role in (Role.MANAGER, Role.ADMIN) or is_community_leader(user)
+
+
+def is_community_leader(user: User) -> bool:
+    from referral_app.extensions import db
+    from referral_app.models import Community
+
+    return db.session.query(Community.id).filter(Community.leader_id == user.id).first() is not None
+
+
+def can_manage_trials(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_manage_site(user: User, site: TrialSite) -> bool:
+    if is_admin(user):
+        return True
+    return user.role in INTAKE_ROLES and user.centre_id == site.centre_id
+
+
+def can_manage_community(user: User, community: Community) -> bool:
+    return is_admin(user) or (user.is_authenticated and community.leader_id == user.id)

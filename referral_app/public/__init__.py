@@ -1,0 +1,1 @@
+"""Pages anyone can read: communities, centres and the trial directory."""

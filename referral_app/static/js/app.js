@@ -1,0 +1,191 @@
+/* Passerelle: small progressive enhancements. Vanilla JS, no inline handlers,
+   compatible with Content-Security-Policy "script-src 'self'".
+   Load with <script src=".../js/app.js" defer></script> after vendor scripts.
+
+   Hooks:
+     <select data-autosubmit>            submits its form when changed
+     <canvas data-chart='{...}'>         Chart.js chart from a JSON config
+     <div data-poll-url="/jobs/ID">      polls JSON {state, progress, download_url}
+         .progress-bar  a.download-link  .poll-error  (.poll-status optional)
+     <form data-confirm="msg">, <button type="submit" data-confirm="msg">,
+     <a data-confirm="msg">              ask confirm() first
+*/
+(function () {
+  'use strict';
+
+  document.documentElement.classList.add('js');
+
+  var POLL_INTERVAL_MS = 1000;
+  var MAX_POLL_ERRORS = 30; // consecutive network/5xx failures before giving up
+
+  function reveal(el) {
+    if (!el) return;
+    el.hidden = false;
+    el.classList.remove('d-none', 'visually-hidden');
+  }
+
+  /* (d) confirm before submit / follow */
+  function confirmed(el) {
+    var msg = el && el.getAttribute('data-confirm');
+    return !msg || window.confirm(msg);
+  }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    var submitter = event.submitter || null;
+    if (!submitter) {
+      var active = document.activeElement;
+      if (active && active.form === form) submitter = active;
+    }
+    // Ask once: the button's message wins over the form's.
+    var source = submitter && submitter.hasAttribute('data-confirm') ? submitter : form;
+    if (!confirmed(source)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest && event.target.closest('a[data-confirm]');
+    if (link && !confirmed(link)) event.preventDefault();
+  });
+
+  /* (a) auto-submit selects */
+  document.addEventListener('change', function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches('select[data-autosubmit]') || !select.form) return;
+    if (typeof select.form.requestSubmit === 'function') {
+      select.form.requestSubmit(); // fires "submit", so data-confirm still applies
+    } else {
+      select.form.submit();
+    }
+  });
+
+  /* (b) Chart.js charts from data-chart JSON */
+  function initCharts(root) {
+    if (!window.Chart) return;
+    var reduceMotion = window.matchMedia &&
+      window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    root.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
+      if (canvas.dataset.chartReady) return;
+      var config;
+      try {
+        config = JSON.parse(canvas.getAttribute('data-chart'));
+      } catch (err) {
+        console.error('Passerelle: invalid data-chart JSON', canvas, err);
+        return;
+      }
+      if (reduceMotion) {
+        config.options = config.options || {};
+        config.options.animation = false;
+      }
+      if (!canvas.hasAttribute('role')) canvas.setAttribute('role', 'img');
+      try {
+        new window.Chart(canvas, config);
+        canvas.dataset.chartReady = '1';
+      } catch (err) {
+        console.error('Passerelle: chart failed', canvas, err);
+      }
+    });
+  }
+
+  /* (c) progress polling */
+  function setProgress(container, pct) {
+    var bar = container.querySelector('.progress-bar');
+    if (!bar) return;
+    var value = Math.max(0, Math.min(100, Math.round(Number(pct) || 0)));
+    bar.style.width = value + '%';
+    bar.setAttribute('aria-valuenow', String(value));
+    bar.textContent = value + '%';
+    // Bootstrap 5.3 puts role="progressbar" on the .progress wrapper.
+    var wrapper = bar.parentElement && bar.parentElement.closest('[role="progressbar"]');
+    if (wrapper && container.contains(wrapper)) wrapper.setAttribute('aria-valuenow', String(value));
+  }
+
+  function sameOriginUrl(url) {
+    try {
+      var parsed = new URL(url, window.location.href);
+      return parsed.origin === window.location.origin ? parsed.href : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function fail(container) {
+    var bar = container.querySelector('.progress-bar');
+    if (bar) {
+      bar.classList.remove('progress-bar-animated', 'progress-bar-striped');
+      bar.classList.add('bg-danger');
+    }
+    reveal(container.querySelector('.poll-error'));
+  }
+
+  function startPolling(container) {
+    if (container.dataset.pollStarted) return;
+    container.dataset.pollStarted = '1';
+    var url = container.getAttribute('data-poll-url');
+    var errors = 0;
+    var status = container.querySelector('.poll-status');
+
+    function schedule() {
+      if (!document.documentElement.contains(container)) return; // removed from page
+      window.setTimeout(tick, POLL_INTERVAL_MS);
+    }
+
+    function handle(data) {
+      errors = 0;
+      if (status && data.state) status.textContent = data.state;
+      if (data.progress !== undefined && data.progress !== null) setProgress(container, data.progress);
+      if (data.state === 'done') {
+        setProgress(container, 100);
+        var bar = container.querySelector('.progress-bar');
+        if (bar) bar.classList.remove('progress-bar-animated');
+        var link = container.querySelector('a.download-link');
+        var href = data.download_url && sameOriginUrl(data.download_url);
+        if (link && href) link.href = href;
+        if (link && link.getAttribute('href')) reveal(link);
+        return;
+      }
+      if (data.state === 'failed') {
+        fail(container);
+        return;
+      }
+      schedule();
+    }
+
+    function tick() {
+      fetch(url, {
+        headers: { 'Accept': 'application/json' },
+        credentials: 'same-origin',
+        cache: 'no-store'
+      }).then(function (response) {
+        if (response.status >= 400 && response.status < 500) {
+          throw Object.assign(new Error('HTTP ' + response.status), { fatal: true });
+        }
+        if (!response.ok) throw new Error('HTTP ' + response.status);
+        return response.json();
+      }).then(handle).catch(function (err) {
+        errors += 1;
+        if (err.fatal || errors >= MAX_POLL_ERRORS) {
+          console.error('Passerelle: polling stopped', url, err);
+          fail(container);
+        } else {
+          schedule();
+        }
+      });
+    }
+
+    tick();
+  }
+
+  function init() {
+    initCharts(document);
+    document.querySelectorAll('[data-poll-url]').forEach(startPolling);
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,57 @@
+"""Jinja globals and filters shared by every template."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from referral_app import permissions
+from referral_app.labels import label
+from referral_app.timeutil import as_utc
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        label=label,
+        permissions=permissions,
+        current_language=lambda: str(get_locale() or "fr"),
+        nav_items=nav_items,
+    )
+    app.jinja_env.filters["datetime"] = _format_datetime
+    app.jinja_env.filters["date"] = _format_date
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
+    return format_datetime(as_utc(value), fmt) if value else ""
+
+
+def _format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return format_datetime(as_utc(value), fmt)
+    return format_date(value, fmt)
+
+
+_nav_registry: list[tuple[int, str, object, object]] = []
+
+
+def add_nav_item(order: int, endpoint: str, text, visible=lambda user: True) -> None:
+    """Features add their navigation entries here (``text`` is a lazy string)."""
+    _nav_registry.append((order, endpoint, text, visible))
+
+
+def nav_items() -> list[tuple[str, str, bool]]:
+    """(endpoint, label, active) for the logged-in navigation bar."""
+    items = []
+    for _order, endpoint, text, visible in sorted(_nav_registry, key=lambda row: row[0]):
+        if current_user.is_authenticated and visible(current_user):
+            blueprint = endpoint.split(".")[0]
+            items.append((endpoint, str(text), request.blueprint == blueprint))
+    return items

@@ -1,0 +1,5 @@
+"""Worker and beat entry point: ``celery -A workers.celery_app worker``."""
+
+from wsgi import app
+
+celery = app.extensions["celery"]
