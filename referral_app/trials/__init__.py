@@ -1,0 +1,1 @@
+"""The trial catalogue: trials, their sites, search and import."""
