@@ -16,6 +16,9 @@ install: $(BIN)/activate
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	@echo ""
+	@echo "Passerelle starts at http://127.0.0.1:5000  (web, worker, beat, broker, mailbox; Ctrl-C stops all)"
+	@echo ""
 	$(BIN)/honcho start -f Procfile
 
 test: install

@@ -1,5 +1,9 @@
-"""Worker and beat entry point: ``celery -A workers.celery_app worker``."""
+"""Worker and beat entry point: ``celery -A workers.celery_app:celery worker``.
 
-from wsgi import app
+The Flask app is imported under another name: Celery's ``-A`` looks for an
+attribute called ``app`` first and would find the Flask object.
+"""
 
-celery = app.extensions["celery"]
+from wsgi import app as flask_app
+
+celery = flask_app.extensions["celery"]
