@@ -72,3 +72,10 @@ def test_placeholders_are_kept_in_translations():
     for m in catalogue:
         if m.id and isinstance(m.id, str) and m.string:
             assert sorted(placeholder.findall(m.id)) == sorted(placeholder.findall(m.string)), m.id
+
+
+def test_translation_outside_a_request_does_not_crash(app):
+    """Workers and CLI commands translate without a session (French by default)."""
+    from flask_babel import gettext
+
+    assert gettext("Home") == "Accueil"
