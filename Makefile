@@ -24,7 +24,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	TEST_DB=sqlite $(BIN)/python -m pytest -n 2 --dist loadgroup
-	TEST_DB=postgresql $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser and not worker"
+	TEST_DB=postgresql $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser"
 
 lint: install
 	$(BIN)/ruff check .

@@ -123,7 +123,22 @@ class Config:
     INFO_REMINDER_BUSINESS_DAYS = _env_int("INFO_REMINDER_BUSINESS_DAYS", 5)
 
     OUTBOX_SWEEP_AFTER_SECONDS = _env_int("OUTBOX_SWEEP_AFTER_SECONDS", 60)
+
+    # JSON API (flask-smorest): the OpenAPI document is served at /api/v1/openapi.json.
+    API_TITLE = "Passerelle API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    # A row still "sending" after this long belongs to a worker that died: the
+    # sweeper puts it back to "pending". Longer than any one SMTP conversation.
+    OUTBOX_SENDING_TIMEOUT_SECONDS = _env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 300)
+    # Local time (America/Toronto) of the daily e-mail digest.
+    DIGEST_HOUR = _env_int("DIGEST_HOUR", 7)
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
+    # Report exports above this many rows run as a Celery job with a progress bar.
+    EXPORT_SYNC_MAX_ROWS = _env_int("EXPORT_SYNC_MAX_ROWS", 5000)
+    EXPORT_PROGRESS_EVERY = _env_int("EXPORT_PROGRESS_EVERY", 1000)
     MAILBOX_DIR = Path(os.environ.get("MAILBOX_DIR", INSTANCE_DIR / "mailbox"))
     SHOW_DEV_MAILBOX = False
     PER_PAGE = 25
@@ -174,6 +189,9 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PUBLIC_BASE_URL = "http://localhost"
     SHOW_DEV_MAILBOX = False
+    # Tasks published by tests go to an in-process queue, never to a real broker;
+    # the worker tests point the app at Redis themselves.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 
 
 class ProductionConfig(Config):

@@ -49,13 +49,36 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import referral_app.auth.password  # noqa: F401 (its routes join the auth blueprint)
+    from referral_app.admin.views import bp as admin_bp
+    from referral_app.api import init_api
     from referral_app.auth.views import bp as auth_bp
+    from referral_app.communities.views import bp as communities_bp
     from referral_app.main.views import bp as main_bp
+    from referral_app.notifications.views import bp as notifications_bp
+    from referral_app.notifications.views import mailbox_bp, outbox_bp
+    from referral_app.profile.views import bp as profile_bp
     from referral_app.public.views import bp as public_bp
+    from referral_app.referrals.views import bp as referrals_bp
+    from referral_app.reports.views import bp as reports_bp
+    from referral_app.trials.views import bp as trials_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
+    for blueprint in (
+        public_bp,
+        auth_bp,
+        main_bp,
+        referrals_bp,
+        trials_bp,
+        communities_bp,
+        reports_bp,
+        notifications_bp,
+        outbox_bp,
+        mailbox_bp,
+        profile_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -9,8 +9,18 @@ from referral_app.extensions import db
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(create_user_command)
+    from referral_app.referrals.commands import COMMANDS as REFERRAL_COMMANDS
+    from referral_app.reports.commands import seed_demo_referrals_command
+    from referral_app.trials.commands import import_ctgov_command
+
+    for command in (
+        seed_demo_command,
+        create_user_command,
+        import_ctgov_command,
+        seed_demo_referrals_command,
+        *REFERRAL_COMMANDS,
+    ):
+        app.cli.add_command(command)
 
 
 @click.command("seed-demo")

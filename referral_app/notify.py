@@ -26,7 +26,6 @@ from referral_app.models import (
     User,
 )
 
-
 ALL_CHANNELS = (NotificationChannel.IN_APP, NotificationChannel.EMAIL)
 
 
@@ -56,8 +55,24 @@ def intake_recipients(referral: Referral) -> list[User]:
 
 
 def referring_recipients(referral: Referral) -> list[User]:
+    """The referrer; if their account was closed, the referring centre's coordinators.
+
+    The referrer always learns the outcome: no referral disappears into a black hole.
+    """
     user = referral.referring_user
-    return [user] if user.active else []
+    if user.active:
+        return [user]
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.centre_id == referral.referring_centre_id,
+                User.role == Role.COORDINATOR,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def recipients_for(referral: Referral, audience: Audience) -> list[User]:
@@ -102,9 +117,7 @@ def queue(
 
 
 def _already_queued(key: str) -> bool:
-    pending = any(
-        isinstance(obj, Notification) and obj.dedupe_key == key for obj in db.session.new
-    )
+    pending = any(isinstance(obj, Notification) and obj.dedupe_key == key for obj in db.session.new)
     if pending:
         return True
     found = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key))

@@ -48,10 +48,17 @@ def add_nav_item(order: int, endpoint: str, text, visible=lambda user: True) -> 
 
 
 def nav_items() -> list[tuple[str, str, bool]]:
-    """(endpoint, label, active) for the logged-in navigation bar."""
-    items = []
-    for _order, endpoint, text, visible in sorted(_nav_registry, key=lambda row: row[0]):
-        if current_user.is_authenticated and visible(current_user):
-            blueprint = endpoint.split(".")[0]
-            items.append((endpoint, str(text), request.blueprint == blueprint))
-    return items
+    """(endpoint, label, active) for the logged-in navigation bar.
+
+    The item whose endpoint is the current page is active; on other pages of a
+    blueprint, the blueprint's first item is.
+    """
+    visible = [
+        (endpoint, str(text))
+        for _order, endpoint, text, is_visible in sorted(_nav_registry, key=lambda row: row[0])
+        if current_user.is_authenticated and is_visible(current_user)
+    ]
+    active = next((e for e, _t in visible if e == request.endpoint), None)
+    if active is None:
+        active = next((e for e, _t in visible if e.split(".")[0] == request.blueprint), None)
+    return [(endpoint, text, endpoint == active) for endpoint, text in visible]

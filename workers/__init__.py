@@ -12,6 +12,8 @@ from config import Config
 
 TASK_MODULES = [
     "workers.tasks",
+    "workers.exports",
+    "workers.trial_news",
 ]
 
 
@@ -31,4 +33,8 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.conf.beat_schedule = beat_schedule(app)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+
+    from referral_app.delivery import install_dispatch
+
+    install_dispatch()  # outbox rows are sent to this broker after each commit
     return celery_app

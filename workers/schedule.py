@@ -1,9 +1,26 @@
-"""The beat schedule: periodic tasks (outbox sweeper, reminders, digests)."""
+"""The beat schedule: periodic tasks (outbox sweeper, reminders, digests).
+
+Times are in the Celery time zone (America/Toronto, see ``Config.celery_settings``).
+"""
 
 from __future__ import annotations
 
+from celery.schedules import crontab
 from flask import Flask
 
 
 def beat_schedule(app: Flask) -> dict:
-    return {}
+    return {
+        "sweep-outbox": {"task": "passerelle.sweep_outbox", "schedule": 60.0},
+        # Reminders go once per threshold (dedupe keys): running often is harmless.
+        "send-reminders": {"task": "passerelle.send_reminders", "schedule": crontab(minute="*/15")},
+        "send-digests": {
+            "task": "passerelle.send_digests",
+            "schedule": crontab(hour=app.config.get("DIGEST_HOUR", 7), minute=0),
+        },
+        # Trial news: one digest per community, Monday morning (idempotent per ISO week).
+        "trial-news-weekly-digest": {
+            "task": "passerelle.trial_news.weekly_digest",
+            "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+        },
+    }

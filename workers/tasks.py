@@ -1,11 +1,58 @@
-"""Celery tasks. Thin: they take ids, call a service, commit once."""
+"""Celery tasks. Thin: they take ids, call a service, commit once, handle retries.
+
+Delivery is idempotent (``referral_app.delivery``): a task may run twice (a
+redelivery after a lost worker, a sweep) and the claim makes the second a no-op.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+
+from referral_app import delivery, reminders
+from referral_app.extensions import db
 
 
 @shared_task(name="passerelle.ping")
 def ping() -> str:
     """Health check used by the run command and the tests."""
     return "pong"
+
+
+@shared_task(name=delivery.DELIVER_TASK, bind=True)
+def deliver_notification(self, notification_id: int) -> str:
+    """Deliver one outbox row; after a temporary failure, try again later."""
+    outcome = delivery.deliver(notification_id)
+    if outcome.retry_in is not None:
+        # The row is back to "pending" with its next attempt time: if this retry
+        # message is lost, the sweeper sends the row again.
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+    return outcome.status
+
+
+@shared_task(name="passerelle.sweep_outbox")
+def sweep_outbox() -> dict:
+    """Every minute: resend rows still pending, reset rows of lost workers."""
+    result = delivery.sweep()
+    return {"reset": len(result.reset), "requeued": len(result.requeued)}
+
+
+@shared_task(name="passerelle.send_reminders")
+def send_reminders() -> dict:
+    """Acknowledgement reminders, escalations and information reminders."""
+    counts = reminders.run()
+    db.session.commit()  # the new outbox rows are sent to the broker after this commit
+    return counts
+
+
+@shared_task(name="passerelle.send_digests")
+def send_digests() -> int:
+    """Daily: one digest task per user with e-mails waiting."""
+    return delivery.enqueue(delivery.digest_recipients(), task_name=delivery.DIGEST_TASK)
+
+
+@shared_task(name=delivery.DIGEST_TASK, bind=True)
+def send_digest(self, user_id: int) -> str:
+    outcome = delivery.send_digest(user_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+    return outcome.status

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from referral_app.models.audit import AuditLog, ExportJob
+from referral_app.models.calendar import BusinessDay
 from referral_app.models.community import Community, JoinRequest, Membership
 from referral_app.models.enums import (
     OPEN_STATES,
@@ -29,6 +30,7 @@ __all__ = [
     "TERMINAL_STATES",
     "ApiToken",
     "AuditLog",
+    "BusinessDay",
     "Centre",
     "Comment",
     "Community",

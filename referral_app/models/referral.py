@@ -107,6 +107,9 @@ class Referral(db.Model):
     )
     # Business days spent waiting for information: the decision clock pauses.
     paused_business_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Clocks (business days, set by the workflow): overdue when today is after them.
+    ack_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    decision_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     consult_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     consent_on: Mapped[dt.date | None] = mapped_column(sa.Date)

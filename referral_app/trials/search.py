@@ -88,4 +88,3 @@ def sites_for_patient_region(
         sites,
         key=lambda s: (s.region_id != patient_region_id, s.centre.name if s.centre else ""),
     )
-

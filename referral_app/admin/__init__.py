@@ -1,0 +1,1 @@
+"""Network administration: centres, communities, users and the audit log."""

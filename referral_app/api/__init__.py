@@ -1,0 +1,55 @@
+"""The JSON API under ``/api/v1`` (flask-smorest), authenticated by personal tokens."""
+
+from __future__ import annotations
+
+import flask_smorest
+import marshmallow as ma
+from flask import Flask
+
+from referral_app.api.core import ApiError
+
+
+class ErrorBody(ma.Schema):
+    code = ma.fields.String()
+    message = ma.fields.String()
+    fields = ma.fields.Dict(metadata={"description": "Invalid fields and their messages"})
+
+
+class ErrorSchema(ma.Schema):
+    """``{"error": {"code", "message", "fields"?}}`` (documentation only)."""
+
+    error = ma.fields.Nested(ErrorBody)
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api without its app-wide HTTPException handler.
+
+    The app's own handlers (``referral_app.errors``) keep the HTML pages; the API
+    blueprints render their errors as ``{"error": {...}}`` (``core.protect``).
+    """
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        return None
+
+
+def init_api(app: Flask) -> Api:
+    from referral_app.api.views import BLUEPRINTS
+    from referral_app.extensions import csrf
+
+    api = Api(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    for blp in BLUEPRINTS:
+        csrf.exempt(blp)  # bearer tokens, no cookies: nothing to forge
+        api.register_blueprint(blp)
+    app.extensions["passerelle_api"] = api
+    return api
+
+
+__all__ = ["Api", "ApiError", "init_api"]

@@ -1,0 +1,356 @@
+"""The JSON API (DESIGN §7): trials, referrals, transitions, comments, notifications.
+
+The same services as the web pages; only the shapes differ. Each request is
+authenticated by a personal token (``core.protect``) and commits once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from referral_app import patient_data, permissions, workflow
+from referral_app.api import schemas
+from referral_app.api.core import ApiError, Blueprint, current_api_user, paginate, protect
+from referral_app.extensions import db
+from referral_app.models import (
+    Notification,
+    NotificationChannel,
+    Phase,
+    Referral,
+    Trial,
+    TrialSite,
+    TrialStatus,
+)
+from referral_app.referrals import services
+from referral_app.referrals.text import gettext_safe as _
+from referral_app.timeutil import as_utc
+from referral_app.trials import search
+
+trials_blp = protect(
+    Blueprint("api_trials", __name__, url_prefix="/api/v1/trials", description="Trials")
+)
+referrals_blp = protect(
+    Blueprint("api_referrals", __name__, url_prefix="/api/v1/referrals", description="Referrals")
+)
+notifications_blp = protect(
+    Blueprint(
+        "api_notifications",
+        __name__,
+        url_prefix="/api/v1/notifications",
+        description="The caller's in-app notifications",
+    )
+)
+
+BLUEPRINTS = (trials_blp, referrals_blp, notifications_blp)
+
+
+def _commit() -> None:
+    """Commit; a concurrent change detected this late is a 409, never a 500."""
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise ApiError(409, "stale", str(workflow.StaleReferral().message)) from None
+
+
+# -- Trials ---------------------------------------------------------------------
+
+
+def _site_dict(site: TrialSite) -> dict[str, Any]:
+    return {
+        "id": site.id,
+        "status": site.status.value,
+        "centre": _centre(site.centre),
+        "region": site.centre.region.name,
+        "investigator_name": site.investigator_name,
+    }
+
+
+def _centre(centre) -> dict[str, Any]:
+    return {"id": centre.id, "short_name": centre.short_name, "name": centre.name}
+
+
+def _trial_dict(trial: Trial) -> dict[str, Any]:
+    return {
+        "id": trial.id,
+        "nct_number": trial.nct_number,
+        "acronym": trial.acronym,
+        "title": trial.title,
+        "phase": trial.phase.value,
+        "status": trial.status.value,
+        "tumour_site": trial.tumour_site,
+        "biomarkers": trial.biomarkers,
+        "is_niche": trial.is_niche,
+        "community": trial.community.slug if trial.community_id else None,
+        "eligibility_summary": trial.eligibility_summary,
+        "sites": [_site_dict(s) for s in trial.sites],
+    }
+
+
+@trials_blp.route("")
+@trials_blp.arguments(schemas.TrialQueryArgs, location="query")
+@trials_blp.response(200, schemas.TrialPage)
+def list_trials(args: dict):
+    """Search trials: ``q``, ``community``, ``status``, ``region``, ``phase``; paginated."""
+    filters = search.TrialFilters(
+        q=args.get("q", ""),
+        community=args.get("community"),
+        status=TrialStatus(args["status"]) if args.get("status") else None,
+        region_id=args.get("region"),
+        phase=Phase(args["phase"]) if args.get("phase") else None,
+    )
+    stmt = search.trial_query(filters).options(joinedload(Trial.community))
+    items, meta = paginate(stmt, args)
+    return {"items": [_trial_dict(t) for t in items], "meta": meta}
+
+
+@trials_blp.route("/<int:trial_id>")
+@trials_blp.response(200, schemas.TrialOut)
+def get_trial(trial_id: int):
+    """A trial with its sites and their status."""
+    trial = db.session.get(Trial, trial_id)
+    if trial is None:
+        raise ApiError(404, "not_found", _("No such trial."))
+    return _trial_dict(trial)
+
+
+# -- Referrals ------------------------------------------------------------------
+
+
+def _visible(referral_id: int) -> Referral:
+    referral = services.visible_referral(referral_id, current_api_user())
+    if referral is None:
+        raise ApiError(404, "not_found", _("No such referral, or it is not visible to you."))
+    return referral
+
+
+def _referral_dict(referral: Referral, *, with_patient: bool = False) -> dict[str, Any]:
+    user = current_api_user()
+    data: dict[str, Any] = {
+        "id": referral.id,
+        "reference": referral.reference,
+        "state": referral.state.value,
+        "version": referral.version,
+        "urgency": referral.urgency.value,
+        "trial": {
+            "id": referral.trial.id,
+            "nct_number": referral.trial.nct_number,
+            "acronym": referral.trial.acronym,
+        },
+        "site_id": referral.site_id,
+        "referring_centre": _centre(referral.referring_centre),
+        "receiving_centre": _centre(referral.receiving_centre),
+        "referring_user": {"id": referral.referring_user.id, "name": referral.referring_user.name},
+        "overdue": workflow.overdue_kind(referral),
+    }
+    for name in (
+        "previous_referral_id",
+        "patient_consent",
+        "patient_region_id",
+        "diagnosis",
+        "histology",
+        "stage",
+        "biomarkers",
+        "ecog",
+        "prior_lines",
+        "clinical_notes",
+        "consult_on",
+        "consent_on",
+        "enrolled_on",
+        "study_subject_id",
+        "outcome_reason",
+        "ack_due_on",
+        "decision_due_on",
+    ):
+        data[name] = getattr(referral, name)
+    for name in ("created_at", "submitted_at", "acknowledged_at", "decided_at", "closed_at"):
+        data[name] = as_utc(getattr(referral, name))
+    if with_patient:
+        data["available_events"] = [
+            t.event.value for t in workflow.available_transitions(referral, user)
+        ]
+        identifiers = patient_data.reveal(referral, user, channel="api")
+        data["patient"] = (
+            {
+                "name": identifiers.name,
+                "date_of_birth": identifiers.date_of_birth,
+                "health_insurance_number": identifiers.health_insurance_number,
+                "phone": identifiers.phone,
+                "language": referral.patient_language.value,
+            }
+            if identifiers
+            else None
+        )
+        data["duplicate_warnings"] = (
+            [r.id for r in services.duplicate_warnings(referral)] if identifiers else []
+        )
+    return data
+
+
+def _draft_data(args: dict) -> dict[str, Any]:
+    skip = ("site_id", "submit", "patient", "redirect_from")
+    data = {k: v for k, v in args.items() if k not in skip}
+    patient = args.get("patient")
+    if patient is not None:
+        mapping = {"name": "patient_name"}
+        for key, value in patient.items():
+            data[mapping.get(key, key)] = value
+    return data
+
+
+@referrals_blp.route("")
+@referrals_blp.arguments(schemas.ReferralListArgs, location="query")
+@referrals_blp.response(200, schemas.ReferralPage)
+def list_referrals(args: dict):
+    """``box=incoming|outgoing`` (both when absent), ``state``, ``trial``, ``overdue``."""
+    user = current_api_user()
+    query = {
+        "incoming": services.incoming_query,
+        "outgoing": services.outgoing_query,
+    }.get(args.get("box"), services.both_boxes_query)
+    stmt = query(user, state=args.get("state"), trial_id=args.get("trial"), overdue=args["overdue"])
+    items, meta = paginate(stmt, args)
+    return {"items": [_referral_dict(r) for r in items], "meta": meta}
+
+
+@referrals_blp.route("", methods=["POST"])
+@referrals_blp.arguments(schemas.ReferralIn)
+@referrals_blp.response(201, schemas.ReferralOut)
+def create_referral(args: dict):
+    """Create a draft, or submit it at once with ``"submit": true``.
+
+    ``redirect_from``: the id of a declined, screen-failed or withdrawn referral; the
+    new draft is prefilled from it and linked to it.
+    """
+    user = current_api_user()
+    if not permissions.can_file_referral(user):
+        raise ApiError(409, "not_permitted", _("Only clinical staff file referrals."))
+    site = db.session.get(TrialSite, args["site_id"])
+    if site is None:
+        raise ApiError(400, "invalid", _("Invalid fields."), {"site_id": _("No such trial site.")})
+    data = _draft_data(args)
+    if args.get("redirect_from"):
+        # Redirect (DESIGN §3): a new draft prefilled from a closed referral, linked to it.
+        referral = services.redirect_referral(_visible(args["redirect_from"]), user)
+        if site.id != referral.site_id:
+            services.retarget_draft(referral, user, site, version=None)
+        if data:
+            services.update_draft(referral, user, data, version=None)
+    else:
+        referral = services.create_draft(user, site, data)
+    if args.get("submit"):
+        services.submit(referral, user, version=None)
+    referral_id = referral.id
+    _commit()
+    return _referral_dict(_visible(referral_id), with_patient=True)
+
+
+@referrals_blp.route("/<int:referral_id>")
+@referrals_blp.response(200, schemas.ReferralOut)
+def get_referral(referral_id: int):
+    """One referral; identifiers only for the two centres' clinical staff (audited)."""
+    data = _referral_dict(_visible(referral_id), with_patient=True)
+    _commit()  # the audit row of the identifiers read
+    return data
+
+
+@referrals_blp.route("/<int:referral_id>/transitions", methods=["POST"])
+@referrals_blp.arguments(schemas.TransitionIn)
+@referrals_blp.response(200, schemas.ReferralOut)
+def transition(args: dict, referral_id: int):
+    """Apply an event: ``{"event": …, "version": n, …fields the event requires}``."""
+    referral = _visible(referral_id)
+    fields = {k: v for k, v in args.items() if k not in ("event", "version")}
+    workflow.apply_event(
+        referral, args["event"], current_api_user(), version=args["version"], data=fields
+    )
+    _commit()
+    return _referral_dict(_visible(referral_id), with_patient=True)
+
+
+def _event_dict(event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "event": event.event,
+        "from_state": event.from_state.value if event.from_state else None,
+        "to_state": event.to_state.value,
+        "actor": {"id": event.actor.id, "name": event.actor.name} if event.actor else None,
+        "created_at": as_utc(event.created_at),
+        "reason_code": event.reason_code,
+        "note": event.note,
+        "data": event.data or {},
+    }
+
+
+@referrals_blp.route("/<int:referral_id>/events")
+@referrals_blp.response(200, schemas.EventList)
+def list_events(referral_id: int):
+    """The timeline."""
+    referral = _visible(referral_id)
+    return {"items": [_event_dict(e) for e in services.timeline(referral)]}
+
+
+def _comment_dict(comment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "author": {"id": comment.author.id, "name": comment.author.name},
+        "centre": comment.author.centre.short_name,
+        "body": comment.body,
+        "created_at": as_utc(comment.created_at),
+    }
+
+
+@referrals_blp.route("/<int:referral_id>/comments")
+@referrals_blp.response(200, schemas.CommentList)
+def list_comments(referral_id: int):
+    """Messages between the two centres."""
+    referral = _visible(referral_id)
+    return {"items": [_comment_dict(c) for c in services.comments(referral)]}
+
+
+@referrals_blp.route("/<int:referral_id>/comments", methods=["POST"])
+@referrals_blp.arguments(schemas.CommentIn)
+@referrals_blp.response(201, schemas.CommentOut)
+def add_comment(args: dict, referral_id: int):
+    """A message to the other centre (it is notified)."""
+    referral = _visible(referral_id)
+    comment = workflow.add_comment(referral, current_api_user(), args["body"])
+    data = _comment_dict(comment)
+    _commit()
+    return data
+
+
+# -- Notifications ----------------------------------------------------------------
+
+
+@notifications_blp.route("")
+@notifications_blp.arguments(schemas.NotificationArgs, location="query")
+@notifications_blp.response(200, schemas.NotificationPage)
+def list_notifications(args: dict):
+    """The caller's in-app notifications, newest first."""
+    stmt = select(Notification).where(
+        Notification.recipient_id == current_api_user().id,
+        Notification.channel == NotificationChannel.IN_APP,
+    )
+    if args["unread"]:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    items, meta = paginate(stmt.order_by(Notification.id.desc()), args)
+    return {
+        "items": [
+            {
+                "id": n.id,
+                "template": n.template,
+                "context": n.context or {},
+                "referral_id": n.referral_id,
+                "created_at": as_utc(n.created_at),
+                "read_at": as_utc(n.read_at),
+            }
+            for n in items
+        ],
+        "meta": meta,
+    }

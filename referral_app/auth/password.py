@@ -1,0 +1,231 @@
+"""Forgotten passwords, first passwords of new accounts, and password changes.
+
+Reset links are ``URLSafeTimedSerializer`` tokens whose salt includes the user's
+current password hash: once the password changes, every earlier link stops
+working, so a link works once. They last ``RESET_MAX_AGE`` (1 hour); the
+"welcome" link of an account created by an administrator or a join approval
+lasts ``WELCOME_MAX_AGE``. The "forgot password" page answers the same whatever
+the address, and is rate limited per client address.
+
+Every password change rotates ``session_nonce``: the user's other sessions end.
+E-mails go through the outbox (``notify.queue``) and are sent at once even for
+users who chose the digest: they are not news.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from referral_app import audit, notify
+from referral_app.auth import ratelimit
+from referral_app.auth.views import bp
+from referral_app.extensions import db, limiter
+from referral_app.models import (
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    User,
+)
+from referral_app.models.user import new_session_nonce
+from referral_app.security import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from referral_app.trials.news import absolute_url
+
+RESET_MAX_AGE = 3600
+WELCOME_MAX_AGE = 72 * 3600
+PURPOSES = {"reset": RESET_MAX_AGE, "welcome": WELCOME_MAX_AGE}
+FORGOT_RATE_LIMIT = "5 per hour"
+
+
+# ---------------------------------------------------------------------------
+# Tokens
+# ---------------------------------------------------------------------------
+
+
+def _serializer(user: User | None, purpose: str) -> URLSafeTimedSerializer:
+    password_hash = user.password_hash if user is not None else ""
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=f"password-{purpose}:{password_hash or ''}"
+    )
+
+
+def make_token(user: User, purpose: str = "reset") -> str:
+    return _serializer(user, purpose).dumps({"u": user.id, "p": purpose})
+
+
+def user_for_token(token: str) -> User | None:
+    """The user a valid, unexpired, unused token belongs to; None otherwise."""
+    try:
+        _valid, payload = URLSafeTimedSerializer(current_app.config["SECRET_KEY"]).loads_unsafe(
+            token
+        )
+    except Exception:  # noqa: BLE001 (garbage in the URL)
+        return None
+    if not isinstance(payload, dict) or payload.get("p") not in PURPOSES:
+        return None
+    user_id = payload.get("u")
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    purpose = payload["p"]
+    try:
+        _serializer(user, purpose).loads(token, max_age=PURPOSES[purpose])
+    except (SignatureExpired, BadSignature):
+        return None
+    return user
+
+
+def reset_url(user: User, purpose: str = "reset") -> str:
+    return absolute_url(f"/password/reset/{make_token(user, purpose)}")
+
+
+# ---------------------------------------------------------------------------
+# Services
+# ---------------------------------------------------------------------------
+
+
+def queue_email_now(
+    user: User, template: str, context: dict[str, Any], dedupe_key: str
+) -> list[Notification]:
+    """An e-mail through the outbox that does not wait for the user's digest."""
+    rows = notify.queue(user, template, context, dedupe_key, channels=(NotificationChannel.EMAIL,))
+    for row in rows:
+        row.status = NotificationStatus.PENDING
+    return rows
+
+
+def send_reset_link(user: User) -> None:
+    queue_email_now(
+        user,
+        "password_reset",
+        {"reset_url": reset_url(user, "reset"), "valid_minutes": RESET_MAX_AGE // 60},
+        f"password-reset:{user.id}:{secrets.token_hex(8)}",
+    )
+
+
+def send_welcome_link(user: User) -> None:
+    """The first-password e-mail of an account created by an administrator."""
+    queue_email_now(
+        user,
+        "password_reset_welcome",
+        {"reset_url": reset_url(user, "welcome"), "valid_hours": WELCOME_MAX_AGE // 3600},
+        f"password-welcome:{user.id}:{secrets.token_hex(8)}",
+    )
+
+
+def set_password(user: User, plain: str, *, actor_id: int | None = None, action="password_change"):
+    """Store a new password and end every other session of the user."""
+    user.password_hash = hash_password(plain)
+    user.session_nonce = new_session_nonce()
+    audit.record(action, "user", user.id, user_id=actor_id or user.id)
+    db.session.flush()
+
+
+def find_active_user(email: str) -> User | None:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    return user if user is not None and user.active else None
+
+
+# ---------------------------------------------------------------------------
+# Forms
+# ---------------------------------------------------------------------------
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=256,
+                message=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Save the password"))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+
+
+# ---------------------------------------------------------------------------
+# Views (on the ``auth`` blueprint)
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(FORGOT_RATE_LIMIT, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_active_user(form.email.data)
+        if user is not None:
+            send_reset_link(user)
+            audit.record("password_reset_requested", "user", user.id, user_id=user.id)
+            db.session.commit()
+        # The same answer whether or not the address exists.
+        flash(
+            _(
+                "If an active account uses this address, a link to choose a new password "
+                "was sent to it. It is valid for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password_forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = user_for_token(token)
+    if user is None:
+        flash(_("This link is invalid, expired or already used. Ask for a new one."), "danger")
+        return redirect(url_for("auth.forgot_password"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        set_password(user, form.password.data, action="password_reset")
+        db.session.commit()
+        ratelimit.clear_account(user.email)
+        flash(_("Your password is saved. You can log in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset.html", form=form, user=user)
+
+
+@bp.route("/password/change", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append(_("The current password is not correct."))
+        else:
+            user = db.session.get(User, current_user.id)
+            set_password(user, form.password.data)
+            db.session.commit()
+            login_user(user)  # this session continues with the new nonce; others end
+            flash(_("Your password is changed. Your other sessions are closed."), "success")
+            return redirect(url_for("auth.preferences"))
+    return render_template("auth/password_change.html", form=form)

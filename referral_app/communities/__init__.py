@@ -1,0 +1,1 @@
+"""Communities of practice: pages for members, membership and join requests."""

@@ -1,0 +1,495 @@
+"""Delivering the notification outbox (DESIGN §4): claim, send, retry, sweep, digest.
+
+The life of a row: ``pending`` (or ``digest`` for e-mails of digest users) →
+``sending`` (claimed by one worker) → ``sent``, or back to ``pending`` with a
+later ``next_attempt_at`` after a temporary failure, or ``failed`` after
+``MAIL_MAX_ATTEMPTS`` tries or a permanent refusal.
+
+- **Dispatch after commit.** ``install_dispatch()`` hooks the SQLAlchemy session:
+  new pending rows are collected at flush and one Celery task per row is sent
+  after the transaction commits. If the broker is down then, the error is logged
+  and swallowed: the row is in the database and the sweeper sends it later.
+- **Claim.** ``UPDATE … SET status='sending' WHERE id=? AND status='pending'``:
+  of two workers holding the same task, only one gets rowcount 1. A ``sent`` row
+  is never claimed again. ``attempts`` is also the fencing token of the claim.
+- **Sweep.** Rows pending for longer than ``OUTBOX_SWEEP_AFTER_SECONDS`` are sent
+  to the broker again; rows ``sending`` for longer than
+  ``OUTBOX_SENDING_TIMEOUT_SECONDS`` belong to a dead worker and are reset.
+
+Delivery commits by itself (unlike other services): the claim must be durable
+before the e-mail leaves, and no transaction may stay open during an SMTP
+conversation. Error texts kept in ``last_error`` come from ``mailer`` and hold
+SMTP codes, never message content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from referral_app import audit, mailer
+from referral_app.extensions import db
+from referral_app.models import (
+    EmailMode,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    User,
+)
+from referral_app.timeutil import utcnow
+
+log = logging.getLogger("passerelle.delivery")
+
+DELIVER_TASK = "passerelle.deliver_notification"
+DIGEST_TASK = "passerelle.send_digest"
+_SESSION_KEY = "outbox_dispatch_ids"
+SWEEP_BATCH = 500
+# Publishing from a web request must not hang when the broker is down.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a delivery attempt did; ``retry_in`` seconds when it should be tried again."""
+
+    status: str  # "sent", "skipped", "retry", "failed"
+    retry_in: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class SweepResult:
+    reset: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    enqueued: int = 0
+
+
+# --- dispatch after commit ----------------------------------------------------------
+
+
+def install_dispatch() -> None:
+    """Hook every Flask-SQLAlchemy session: enqueue new outbox rows after commit."""
+    target = db.session
+    if event.contains(target, "after_flush", _collect_new_rows):
+        return
+    event.listen(target, "after_flush", _collect_new_rows)
+    event.listen(target, "after_commit", _dispatch_after_commit)
+    event.listen(target, "after_soft_rollback", _forget_on_rollback)
+
+
+def dispatch_after_commit(ids: Iterable[int]) -> None:
+    """Ask for these rows to be sent to the broker once the current transaction commits."""
+    db.session.info.setdefault(_SESSION_KEY, set()).update(ids)
+
+
+def _collect_new_rows(session: Session, _flush_context) -> None:
+    ids = [
+        obj.id
+        for obj in session.new
+        if isinstance(obj, Notification) and obj.status == NotificationStatus.PENDING
+    ]
+    if ids:
+        session.info.setdefault(_SESSION_KEY, set()).update(ids)
+
+
+def _dispatch_after_commit(session: Session) -> None:
+    ids = session.info.pop(_SESSION_KEY, None)
+    if ids:
+        enqueue(sorted(ids))
+
+
+def _forget_on_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_SESSION_KEY, None)
+
+
+def enqueue(ids: Iterable[int], task_name: str = DELIVER_TASK) -> int:
+    """Send one task per id to the broker; on a broker error log it and stop.
+
+    Returns how many were sent. Never raises: the rows wait in the database
+    and the sweeper sends them when the broker is back.
+    """
+    celery = current_app.extensions["celery"]
+    ids = list(ids)
+    sent = 0
+    for notification_id in ids:
+        try:
+            celery.send_task(
+                task_name, args=[notification_id], retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
+        except Exception as error:  # noqa: BLE001 (any broker failure: the sweeper recovers)
+            log.warning(
+                "Broker unavailable (%s); %d outbox task(s) left to the sweeper.",
+                type(error).__name__,
+                len(ids) - sent,
+            )
+            break
+        sent += 1
+    return sent
+
+
+# --- claim and deliver --------------------------------------------------------------
+
+
+def claim(notification_id: int, now: dt.datetime | None = None) -> int | None:
+    """Atomically take a pending row; returns the attempt number, or None if not ours."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id, Notification.status == NotificationStatus.PENDING
+        )
+        .values(
+            status=NotificationStatus.SENDING,
+            attempts=Notification.attempts + 1,
+            claimed_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return None
+    attempt = db.session.scalar(
+        select(Notification.attempts).where(Notification.id == notification_id)
+    )
+    db.session.commit()
+    return attempt
+
+
+def deliver(notification_id: int, now: dt.datetime | None = None) -> Outcome:
+    """Deliver one outbox row if it is still pending; commit the result."""
+    attempt = claim(notification_id, now)
+    if attempt is None:
+        return Outcome("skipped")
+    notification = db.session.get(Notification, notification_id)
+    if notification.channel == NotificationChannel.IN_APP:
+        # The inbox shows the row as soon as it is committed; delivery only closes it.
+        return _finish(notification_id, attempt, NotificationStatus.SENT, now)
+    recipient = notification.recipient
+    if not recipient.active:
+        return _finish(
+            notification_id, attempt, NotificationStatus.FAILED, now, "recipient inactive"
+        )
+    try:
+        from referral_app.notifications.content import render_notification_email
+
+        subject, text, html = render_notification_email(notification)
+        mailer.send_email(
+            recipient.email,
+            subject,
+            text,
+            html,
+            message_id(notification),
+            language=recipient.language.value,
+        )
+    except mailer.PermanentMailError as error:
+        return _finish(notification_id, attempt, NotificationStatus.FAILED, now, str(error))
+    except mailer.TransientMailError as error:
+        return _failed_attempt(notification_id, attempt, now, str(error))
+    except Exception as error:  # a bug must not leave the row in "sending" for ever
+        log.exception("Delivery of notification %s failed unexpectedly", notification_id)
+        return _failed_attempt(notification_id, attempt, now, type(error).__name__)
+    return _finish(notification_id, attempt, NotificationStatus.SENT, now)
+
+
+def message_id(notification: Notification) -> str:
+    """A Message-ID that is the same for every attempt at the same row."""
+    digest = hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:16]
+    return f"<notification-{notification.id}-{digest}@passerelle>"
+
+
+def retry_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter: between half and all of ``min(cap, base·2^(n-1))``."""
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def _failed_attempt(
+    notification_id: int, attempt: int, now: dt.datetime | None, error: str
+) -> Outcome:
+    config = current_app.config
+    if attempt >= config["MAIL_MAX_ATTEMPTS"]:
+        return _finish(notification_id, attempt, NotificationStatus.FAILED, now, error)
+    delay = retry_delay(
+        attempt, config["MAIL_RETRY_BASE_SECONDS"], config["MAIL_RETRY_MAX_SECONDS"]
+    )
+    db.session.rollback()
+    db.session.execute(
+        _fenced(notification_id, attempt).values(
+            status=NotificationStatus.PENDING,
+            next_attempt_at=(now or utcnow()) + dt.timedelta(seconds=delay),
+            last_error=error[:500],
+        )
+    )
+    db.session.commit()
+    return Outcome("retry", retry_in=delay, error=error)
+
+
+def _finish(
+    notification_id: int,
+    attempt: int,
+    status: NotificationStatus,
+    now: dt.datetime | None,
+    error: str | None = None,
+) -> Outcome:
+    db.session.rollback()  # nothing of the rendering may linger in the session
+    values: dict = {"status": status, "last_error": error[:500] if error else None}
+    if status == NotificationStatus.SENT:
+        values["sent_at"] = now or utcnow()
+    db.session.execute(_fenced(notification_id, attempt).values(**values))
+    db.session.commit()
+    return Outcome(status.value, error=error)
+
+
+def _fenced(notification_id: int, attempt: int):
+    """An UPDATE of our claim only: a row reset by the sweeper and re-claimed is not ours."""
+    return (
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status == NotificationStatus.SENDING,
+            Notification.attempts == attempt,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- the sweeper --------------------------------------------------------------------
+
+
+def sweep(now: dt.datetime | None = None) -> SweepResult:
+    """Reset rows of dead workers and send rows still pending after a while again."""
+    now = now or utcnow()
+    config = current_app.config
+    result = SweepResult()
+    result.reset = _reset_stuck_rows(
+        now - dt.timedelta(seconds=config["OUTBOX_SENDING_TIMEOUT_SECONDS"])
+    )
+    overdue = now - dt.timedelta(seconds=config["OUTBOX_SWEEP_AFTER_SECONDS"])
+    due_at = sa.func.coalesce(Notification.next_attempt_at, Notification.created_at)
+    stale = list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(Notification.status == NotificationStatus.PENDING, due_at <= overdue)
+            .order_by(Notification.id)
+            .limit(SWEEP_BATCH)
+        )
+    )
+    if stale:
+        # Not swept again for another period, even if the broker is slow to deliver.
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(stale), Notification.status == NotificationStatus.PENDING)
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    result.requeued = stale
+    result.enqueued = enqueue(sorted(set(result.reset) | set(stale)))
+    return result
+
+
+def _reset_stuck_rows(claimed_before: dt.datetime) -> list[int]:
+    stuck = list(
+        db.session.execute(
+            select(Notification.id, Notification.attempts, Notification.channel, User.email_mode)
+            .join(User, User.id == Notification.recipient_id)
+            .where(
+                Notification.status == NotificationStatus.SENDING,
+                Notification.claimed_at < claimed_before,
+            )
+            .limit(SWEEP_BATCH)
+        )
+    )
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    reset: list[int] = []
+    for row_id, attempts, channel, email_mode in stuck:
+        if attempts >= max_attempts:
+            status = NotificationStatus.FAILED
+        elif channel == NotificationChannel.EMAIL and email_mode == EmailMode.DIGEST:
+            status = NotificationStatus.DIGEST
+        else:
+            status = NotificationStatus.PENDING
+        db.session.execute(
+            _fenced(row_id, attempts).values(
+                status=status, last_error="worker lost during delivery", next_attempt_at=None
+            )
+        )
+        if status == NotificationStatus.PENDING:
+            reset.append(row_id)
+    if stuck:
+        log.warning("Outbox sweeper reset %d row(s) left by a lost worker.", len(stuck))
+    return reset
+
+
+# --- admin: failed and old pending rows ------------------------------------------------
+
+
+def stalled_rows_query(now: dt.datetime | None = None):
+    """Failed rows and rows pending longer than the sweep period, newest first."""
+    now = now or utcnow()
+    overdue = now - dt.timedelta(seconds=current_app.config["OUTBOX_SWEEP_AFTER_SECONDS"])
+    return (
+        select(Notification)
+        .where(
+            sa.or_(
+                Notification.status == NotificationStatus.FAILED,
+                sa.and_(
+                    Notification.status.in_(
+                        [NotificationStatus.PENDING, NotificationStatus.SENDING]
+                    ),
+                    Notification.created_at <= overdue,
+                ),
+            )
+        )
+        .order_by(Notification.id.desc())
+    )
+
+
+def retry_now(notification: Notification, actor: User) -> bool:
+    """An admin asks for one more round of attempts; audited; sent after commit."""
+    if notification.status not in (NotificationStatus.FAILED, NotificationStatus.PENDING):
+        return False
+    previous = notification.status.value
+    notification.status = NotificationStatus.PENDING
+    notification.attempts = 0
+    notification.next_attempt_at = None
+    notification.claimed_at = None
+    audit.record(
+        "retry_notification", "notification", notification.id, user_id=actor.id, previous=previous
+    )
+    db.session.flush()
+    dispatch_after_commit([notification.id])
+    return True
+
+
+# --- daily digest -------------------------------------------------------------------
+
+
+def digest_recipients() -> list[int]:
+    """Users with e-mails waiting for their digest."""
+    return list(
+        db.session.scalars(
+            select(Notification.recipient_id)
+            .where(
+                Notification.status == NotificationStatus.DIGEST,
+                Notification.channel == NotificationChannel.EMAIL,
+            )
+            .distinct()
+            .order_by(Notification.recipient_id)
+        )
+    )
+
+
+def send_digest(user_id: int, now: dt.datetime | None = None) -> Outcome:
+    """Group a user's waiting e-mails into one message; mark them sent."""
+    now = now or utcnow()
+    claimed = _claim_digest_rows(user_id, now)
+    if not claimed:
+        return Outcome("skipped")
+    rows = list(
+        db.session.scalars(
+            select(Notification).where(Notification.id.in_(claimed)).order_by(Notification.id)
+        )
+    )
+    recipient = rows[0].recipient
+    attempt = max(row.attempts for row in rows)
+    try:
+        from referral_app.notifications.content import render_digest_email
+
+        subject, text, html = render_digest_email(rows)
+        mailer.send_email(
+            recipient.email,
+            subject,
+            text,
+            html,
+            digest_message_id(user_id, claimed),
+            language=recipient.language.value,
+        )
+    except mailer.MailError as error:
+        return _digest_failed(
+            claimed, attempt, str(error), permanent=isinstance(error, mailer.PermanentMailError)
+        )
+    except Exception as error:
+        log.exception("Digest for user %s failed unexpectedly", user_id)
+        return _digest_failed(claimed, attempt, type(error).__name__, permanent=False)
+    db.session.rollback()
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(claimed), Notification.status == NotificationStatus.SENDING)
+        .values(status=NotificationStatus.SENT, sent_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return Outcome("sent")
+
+
+def digest_message_id(user_id: int, ids: list[int]) -> str:
+    digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+    return f"<digest-{user_id}-{digest}@passerelle>"
+
+
+def _claim_digest_rows(user_id: int, now: dt.datetime) -> list[int]:
+    candidates = list(
+        db.session.scalars(
+            select(Notification.id)
+            .where(
+                Notification.recipient_id == user_id,
+                Notification.channel == NotificationChannel.EMAIL,
+                Notification.status == NotificationStatus.DIGEST,
+            )
+            .order_by(Notification.id)
+        )
+    )
+    claimed = []
+    for row_id in candidates:
+        result = db.session.execute(
+            update(Notification)
+            .where(Notification.id == row_id, Notification.status == NotificationStatus.DIGEST)
+            .values(
+                status=NotificationStatus.SENDING,
+                attempts=Notification.attempts + 1,
+                claimed_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(row_id)
+    db.session.commit()
+    return claimed
+
+
+def _digest_failed(ids: list[int], attempt: int, error: str, *, permanent: bool) -> Outcome:
+    config = current_app.config
+    give_up = permanent or attempt >= config["MAIL_MAX_ATTEMPTS"]
+    db.session.rollback()
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.status == NotificationStatus.SENDING)
+        .values(
+            status=NotificationStatus.FAILED if give_up else NotificationStatus.DIGEST,
+            last_error=error[:500],
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if give_up:
+        return Outcome("failed", error=error)
+    delay = retry_delay(
+        attempt, config["MAIL_RETRY_BASE_SECONDS"], config["MAIL_RETRY_MAX_SECONDS"]
+    )
+    return Outcome("retry", retry_in=delay, error=error)

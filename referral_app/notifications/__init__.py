@@ -1,0 +1,1 @@
+"""In-app notifications, the outbox admin page and the development mailbox."""

@@ -1,0 +1,231 @@
+"""Patient identifiers: validation, encryption at rest, duplicate keys, audited reads.
+
+Identifiers (name, date of birth, Quebec health-insurance number, phone) are
+stored only as a Fernet token in ``Referral.identifiers_encrypted``. Keys come
+from ``PATIENT_DATA_KEYS`` through a ``MultiFernet``: the first key encrypts, all
+of them decrypt, so a new key can be put first and the rows re-encrypted with
+``rotate_all()`` (``flask --app wsgi rotate-patient-key``).
+
+Duplicates are matched through ``Referral.patient_key``, a keyed HMAC
+(``PATIENT_HASH_KEY``) of the normalised health-insurance number: equal numbers
+give equal keys, and the number cannot be read back from the key.
+
+Every display of identifiers goes through ``reveal()``, which checks who may see
+them and writes an AuditLog row. Nothing here logs identifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import asdict, dataclass
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+from sqlalchemy import select
+
+from referral_app import audit, permissions
+from referral_app.extensions import db
+from referral_app.models import OPEN_STATES, Referral, User
+from referral_app.referrals.text import gettext_safe as _
+
+RAMQ_PATTERN = re.compile(r"^[A-Z]{4}\d{8}$")
+
+
+@dataclass(frozen=True)
+class PatientIdentifiers:
+    name: str
+    date_of_birth: dt.date | None
+    health_insurance_number: str
+    phone: str = ""
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["date_of_birth"] = self.date_of_birth.isoformat() if self.date_of_birth else None
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> PatientIdentifiers:
+        data = json.loads(text)
+        dob = data.get("date_of_birth")
+        return cls(
+            name=data.get("name", ""),
+            date_of_birth=dt.date.fromisoformat(dob) if dob else None,
+            health_insurance_number=data.get("health_insurance_number", ""),
+            phone=data.get("phone", ""),
+        )
+
+    @property
+    def formatted_hin(self) -> str:
+        return format_hin(self.health_insurance_number)
+
+
+# -- The health-insurance number (RAMQ) ------------------------------------
+
+
+def normalise_hin(value: str | None) -> str:
+    """``"trem 1234 5678"`` → ``"TREM12345678"``: no spaces or dashes, upper case."""
+    return re.sub(r"[\s\-]", "", value or "").upper()
+
+
+def format_hin(value: str) -> str:
+    """``"TREM12345678"`` → ``"TREM 1234 5678"`` for display."""
+    value = normalise_hin(value)
+    if not RAMQ_PATTERN.match(value):
+        return value
+    return f"{value[:4]} {value[4:8]} {value[8:]}"
+
+
+def hin_error(value: str | None, date_of_birth: dt.date | None = None) -> str | None:
+    """Why a RAMQ number is invalid, or None.
+
+    Format: 4 letters then 8 digits, ``YYMMDD`` + 2: the month has 50 added for
+    women, so 01–12 or 51–62; the day is 01–31. When the date of birth is known,
+    the embedded digits must match it.
+    """
+    hin = normalise_hin(value)
+    if not RAMQ_PATTERN.match(hin):
+        return _("A health-insurance number is 4 letters and 8 digits, e.g. TREM 1234 5678.")
+    yy, mm, dd = int(hin[4:6]), int(hin[6:8]), int(hin[8:10])
+    month = mm - 50 if mm > 50 else mm
+    if not (1 <= month <= 12 and 1 <= dd <= 31):
+        return _("The birth date in this health-insurance number is not plausible.")
+    if date_of_birth and (
+        date_of_birth.year % 100 != yy or date_of_birth.month != month or date_of_birth.day != dd
+    ):
+        return _("This health-insurance number does not match the date of birth.")
+    return None
+
+
+# -- Keys, encryption, HMAC -------------------------------------------------
+
+
+def _fernet() -> MultiFernet:
+    keys = current_app.config.get("PATIENT_DATA_KEYS") or []
+    if isinstance(keys, str):
+        keys = [k.strip() for k in keys.split(",") if k.strip()]
+    if not keys:
+        raise RuntimeError("PATIENT_DATA_KEYS is not configured")
+    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
+
+
+def encrypt(identifiers: PatientIdentifiers) -> str:
+    return _fernet().encrypt(identifiers.to_json().encode()).decode()
+
+
+def decrypt(token: str) -> PatientIdentifiers:
+    return PatientIdentifiers.from_json(_fernet().decrypt(token.encode()).decode())
+
+
+def patient_key(hin: str) -> str:
+    """Keyed HMAC-SHA256 (hex) of the normalised number: equal patients, equal keys."""
+    key = current_app.config.get("PATIENT_HASH_KEY")
+    if not key:
+        raise RuntimeError("PATIENT_HASH_KEY is not configured")
+    return hmac.new(key.encode(), normalise_hin(hin).encode(), hashlib.sha256).hexdigest()
+
+
+def store(referral: Referral, identifiers: PatientIdentifiers) -> None:
+    """Encrypt the identifiers onto the referral and set its duplicate key."""
+    normalised = PatientIdentifiers(
+        name=identifiers.name.strip(),
+        date_of_birth=identifiers.date_of_birth,
+        health_insurance_number=normalise_hin(identifiers.health_insurance_number),
+        phone=identifiers.phone.strip(),
+    )
+    referral.identifiers_encrypted = encrypt(normalised)
+    referral.patient_key = (
+        patient_key(normalised.health_insurance_number)
+        if normalised.health_insurance_number
+        else None
+    )
+
+
+def load(referral: Referral) -> PatientIdentifiers | None:
+    """Decrypt without any check or audit: for services only (forms, prefill)."""
+    if not referral.identifiers_encrypted:
+        return None
+    return decrypt(referral.identifiers_encrypted)
+
+
+def rotate_all(batch_size: int = 500) -> int:
+    """Re-encrypt every stored token with the first key; returns how many changed."""
+    fernet = _fernet()
+    changed = 0
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            select(Referral)
+            .where(Referral.identifiers_encrypted.is_not(None), Referral.id > last_id)
+            .order_by(Referral.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            return changed
+        for referral in rows:
+            try:
+                rotated = fernet.rotate(referral.identifiers_encrypted.encode()).decode()
+            except InvalidToken:
+                raise RuntimeError(
+                    f"Referral {referral.id}: no configured key decrypts its identifiers"
+                ) from None
+            # Bypass the version counter: rotation is not a change anyone made.
+            db.session.execute(
+                Referral.__table__.update()
+                .where(Referral.__table__.c.id == referral.id)
+                .values(identifiers_encrypted=rotated)
+            )
+            changed += 1
+            last_id = referral.id
+        db.session.expire_all()
+
+
+# -- Who sees them ----------------------------------------------------------
+
+
+def reveal(
+    referral: Referral, user: User, *, reason: str | None = None, channel: str = "web"
+) -> PatientIdentifiers | None:
+    """The identifiers if ``user`` may see them, each display audited; else None.
+
+    Clinical staff of the two centres see them; an admin only with a ``reason``
+    (recorded); managers and everyone else never.
+    """
+    allowed = permissions.can_see_identifiers(user, referral)
+    if not allowed and not (permissions.is_admin(user) and reason):
+        return None
+    identifiers = load(referral)
+    if identifiers is None:
+        return None
+    audit.record(
+        "view_identifiers",
+        "referral",
+        referral.id,
+        user_id=user.id,
+        reason=reason if not allowed else None,
+        channel=channel,
+    )
+    return identifiers
+
+
+# -- Duplicates -------------------------------------------------------------
+
+
+def open_referrals_of_patient(referral: Referral) -> list[Referral]:
+    """Other open referrals of the same patient (same ``patient_key``), oldest first."""
+    if not referral.patient_key:
+        return []
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(
+                Referral.patient_key == referral.patient_key,
+                Referral.state.in_(OPEN_STATES),
+                Referral.id != referral.id,
+            )
+            .order_by(Referral.id)
+        )
+    )

@@ -1,0 +1,1 @@
+"""The user's profile: personal API tokens."""

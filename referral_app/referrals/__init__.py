@@ -1,0 +1,1 @@
+"""Referrals: filing, the incoming and outgoing lists, the referral page."""

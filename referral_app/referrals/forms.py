@@ -1,0 +1,108 @@
+"""Forms of the referral pages. Domain rules (RAMQ format, completeness) live in the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from referral_app.labels import URGENCY_LABELS
+from referral_app.models import Language, Urgency
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class ReferralForm(FlaskForm):
+    """The draft: urgency, consent, identifiers, region, clinical summary."""
+
+    version = HiddenField()
+    urgency = SelectField(
+        _l("Urgency"), choices=[(u.value, URGENCY_LABELS[u]) for u in Urgency], default="routine"
+    )
+    patient_consent = BooleanField(_l("The patient consents to this referral"))
+    patient_name = StringField(_l("Patient name"), validators=[Optional(), Length(max=160)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    health_insurance_number = StringField(
+        _l("Health-insurance number (RAMQ)"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "off", "placeholder": "TREM 1234 5678"},
+    )
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    patient_language = SelectField(
+        _l("Patient's language"),
+        choices=[(Language.FR.value, "Français"), (Language.EN.value, "English")],
+        default="fr",
+    )
+    patient_region_id = SelectField(_l("Patient's region"), coerce=_optional_int, choices=[])
+    diagnosis = StringField(_l("Diagnosis"), validators=[Optional(), Length(max=300)])
+    histology = StringField(_l("Histology"), validators=[Optional(), Length(max=200)])
+    stage = StringField(_l("Stage"), validators=[Optional(), Length(max=40)])
+    biomarkers = StringField(_l("Biomarkers"), validators=[Optional(), Length(max=300)])
+    ecog = SelectField(
+        _l("ECOG performance status"),
+        coerce=_optional_int,
+        choices=[("", "—")] + [(str(n), str(n)) for n in range(5)],
+    )
+    prior_lines = IntegerField(
+        _l("Prior lines of therapy"), validators=[Optional(), NumberRange(min=0, max=30)]
+    )
+    clinical_notes = TextAreaField(
+        _l("Clinical notes"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 5}
+    )
+
+    DATA_FIELDS = (
+        "urgency",
+        "patient_consent",
+        "patient_name",
+        "date_of_birth",
+        "health_insurance_number",
+        "phone",
+        "patient_language",
+        "patient_region_id",
+        "diagnosis",
+        "histology",
+        "stage",
+        "biomarkers",
+        "ecog",
+        "prior_lines",
+        "clinical_notes",
+    )
+
+    def data_for_service(self) -> dict:
+        return {name: getattr(self, name).data for name in self.DATA_FIELDS}
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        """Attach service errors to their fields (others to the form)."""
+        for name, message in errors.items():
+            target = getattr(self, name, None)
+            if target is not None and hasattr(target, "errors"):
+                target.errors = [*list(target.errors or []), message]
+            else:
+                self.form_errors.append(message)
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Message to the other centre"),
+        validators=[DataRequired(), Length(max=5000)],
+        render_kw={"rows": 3},
+    )
+
+
+class IdentifierReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why do you need to see this patient's identifiers?"),
+        validators=[DataRequired(), Length(min=10, max=1000)],
+        render_kw={"rows": 2},
+    )

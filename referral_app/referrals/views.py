@@ -1,0 +1,511 @@
+"""Referral pages: incoming and outgoing lists, the referral form, the referral page.
+
+Views are thin: load (404 when not visible), call a service or the workflow,
+commit, flash, redirect. Workflow errors become flashes and change nothing.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from referral_app import attention, patient_data, permissions, templating, workflow
+from referral_app.extensions import db
+from referral_app.labels import STATE_LABELS
+from referral_app.models import (
+    Community,
+    Referral,
+    ReferralState,
+    Region,
+    Role,
+    SiteStatus,
+    Trial,
+    TrialSite,
+    TrialStatus,
+)
+from referral_app.referrals import services
+from referral_app.referrals.forms import CommentForm, IdentifierReasonForm, ReferralForm
+from referral_app.workflow import (
+    DuplicateReferral,
+    Event,
+    TransitionInputError,
+    WorkflowError,
+)
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+templating.add_nav_item(20, "referrals.incoming", _l("Referrals"))
+templating.add_nav_item(21, "referrals.new", _l("New referral"), permissions.can_file_referral)
+
+
+# -- Helpers ------------------------------------------------------------------
+
+
+def _load(referral_id: int) -> Referral:
+    referral = services.visible_referral(referral_id, current_user)
+    if referral is None:
+        abort(404)
+    return referral
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _version() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else -1  # a missing version is stale, never blind
+
+
+def _flash_error(error: WorkflowError, fields_labels: dict[str, str] | None = None) -> None:
+    db.session.rollback()
+    if isinstance(error, DuplicateReferral):
+        link = url_for("referrals.detail", referral_id=error.existing.id)
+        flash(
+            Markup('{} <a href="{}">{}</a>').format(
+                error.message, link, _("Open the existing referral")
+            ),
+            "danger",
+        )
+        return
+    message = error.message
+    if isinstance(error, TransitionInputError) and error.fields:
+        labels = fields_labels or {}
+        details = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in error.fields.items())
+        message = f"{message} {details}"
+    flash(message, "warning" if isinstance(error, workflow.StaleReferral) else "danger")
+
+
+def _regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.name)))
+
+
+def _region_choices() -> list[tuple]:
+    return [("", "—")] + [(r.id, r.name) for r in _regions()]
+
+
+# -- Lists ----------------------------------------------------------------------
+
+
+STATE_FILTERS = [("", _l("All")), ("open", _l("Open")), ("closed", _l("Closed"))] + [
+    (s.value, label) for s, label in STATE_LABELS.items()
+]
+
+
+def _list_page(box: str):
+    state = request.args.get("state", "")
+    valid = {value for value, _label in STATE_FILTERS}
+    if state not in valid:
+        state = ""
+    overdue = request.args.get("overdue") == "1"
+    query = services.incoming_query if box == "incoming" else services.outgoing_query
+    stmt = query(current_user, state=state or None, trial_id=_int_arg("trial"), overdue=overdue)
+    page = db.paginate(
+        stmt,
+        page=_int_arg("page") or 1,
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "referrals/list.html",
+        box=box,
+        page=page,
+        state=state,
+        overdue=overdue,
+        state_filters=STATE_FILTERS,
+        overdue_kind=workflow.overdue_kind,
+    )
+
+
+@bp.route("/")
+@bp.route("/incoming")
+@login_required
+def incoming():
+    return _list_page("incoming")
+
+
+@bp.route("/outgoing")
+@login_required
+def outgoing():
+    return _list_page("outgoing")
+
+
+# -- Filing ---------------------------------------------------------------------
+
+
+@bp.route("/new")
+@login_required
+def new():
+    """Find a recruiting site of a trial at another centre."""
+    if not permissions.can_file_referral(current_user):
+        abort(403)
+    patient_region_id = _int_arg("patient_region")
+    stmt = services.trial_search(
+        current_user,
+        q=request.args.get("q", "").strip()[:100],
+        community=request.args.get("community") or None,
+        tumour_site=request.args.get("tumour_site", "").strip()[:100] or None,
+        region_id=_int_arg("region"),
+    )
+    page = db.paginate(stmt, page=_int_arg("page") or 1, per_page=10, error_out=False)
+    draft = None
+    if _int_arg("draft"):
+        draft = _load(_int_arg("draft"))
+        if draft.state != ReferralState.DRAFT:
+            draft = None
+    communities = db.session.scalars(select(Community).order_by(Community.name_fr)).all()
+    choices = {
+        trial.id: services.site_choices(trial, current_user, patient_region_id)
+        for trial in page.items
+    }
+    return render_template(
+        "referrals/new.html",
+        page=page,
+        choices=choices,
+        regions=_regions(),
+        communities=communities,
+        patient_region_id=patient_region_id,
+        draft=draft,
+    )
+
+
+def _site_or_404(site_id: int) -> TrialSite:
+    site = db.session.get(TrialSite, site_id)
+    if site is None:
+        abort(404)
+    return site
+
+
+def _form_context(form: ReferralForm, site: TrialSite, referral: Referral | None):
+    region_id = form.patient_region_id.data
+    choices = services.site_choices(site.trial, current_user, region_id)
+    proposed = next((c for c in choices if c.in_patient_region), None)
+    warnings = services.duplicate_warnings(referral) if referral else []
+    return {
+        "form": form,
+        "site": site,
+        "referral": referral,
+        "site_choices": choices,
+        "proposed": proposed,
+        "duplicate_warnings": warnings,
+        "refusal": workflow.site_refusal(site, current_user.centre_id),
+    }
+
+
+def _save_form(form: ReferralForm, site: TrialSite, referral: Referral | None):
+    """Create or update the draft; submit it when asked. Returns a response or None."""
+    wants_submit = request.form.get("action") == "submit"
+    try:
+        if referral is None:
+            referral = services.create_draft(current_user, site, form.data_for_service())
+        else:
+            services.update_draft(
+                referral, current_user, form.data_for_service(), version=_version()
+            )
+        if wants_submit:
+            services.submit(referral, current_user, version=None)
+    except TransitionInputError as error:
+        db.session.rollback()
+        form.add_errors(error.fields)
+        flash(error.message, "danger")
+        return None
+    except WorkflowError as error:
+        _flash_error(error)
+        return None
+    referral_id = referral.id
+    db.session.commit()
+    if wants_submit:
+        flash(_("Referral %(reference)s submitted.", reference=referral.reference), "success")
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    flash(_("Draft saved."), "success")
+    return redirect(url_for("referrals.edit", referral_id=referral_id))
+
+
+@bp.route("/new/<int:site_id>", methods=["GET", "POST"])
+@login_required
+def new_for_site(site_id: int):
+    if not permissions.can_file_referral(current_user):
+        abort(403)
+    site = _site_or_404(site_id)
+    form = ReferralForm()
+    form.patient_region_id.choices = _region_choices()
+    if request.method == "GET":
+        form.patient_region_id.data = _int_arg("patient_region")
+    if form.validate_on_submit():
+        response = _save_form(form, site, None)
+        if response is not None:
+            return response
+    return render_template("referrals/form.html", **_form_context(form, site, None))
+
+
+@bp.route("/<int:referral_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(referral_id: int):
+    referral = _load(referral_id)
+    if referral.state != ReferralState.DRAFT or not permissions.can_act_for_referring(
+        current_user, referral
+    ):
+        return redirect(url_for("referrals.detail", referral_id=referral.id))
+    if request.method == "GET":
+        form = ReferralForm(obj=referral)
+        identifiers = patient_data.reveal(referral, current_user)
+        if identifiers:
+            form.patient_name.data = identifiers.name
+            form.date_of_birth.data = identifiers.date_of_birth
+            form.health_insurance_number.data = identifiers.formatted_hin
+            form.phone.data = identifiers.phone
+        form.urgency.data = referral.urgency.value
+        form.patient_language.data = referral.patient_language.value
+        form.version.data = str(referral.version)
+        db.session.commit()  # the audit row of the identifiers shown
+    else:
+        form = ReferralForm()
+    form.patient_region_id.choices = _region_choices()
+    if request.method == "POST" and form.validate_on_submit():
+        response = _save_form(form, referral.site, referral)
+        if response is not None:
+            return response
+        referral = _load(referral_id)
+    return render_template("referrals/form.html", **_form_context(form, referral.site, referral))
+
+
+@bp.route("/<int:referral_id>/retarget", methods=["POST"])
+@login_required
+def retarget(referral_id: int):
+    referral = _load(referral_id)
+    site = _site_or_404(request.form.get("site_id", type=int) or 0)
+    try:
+        services.retarget_draft(referral, current_user, site, version=_version())
+    except WorkflowError as error:
+        _flash_error(error)
+        return redirect(url_for("referrals.new", draft=referral_id))
+    db.session.commit()
+    flash(_("The draft now targets %(site)s.", site=site.centre.short_name), "success")
+    return redirect(url_for("referrals.edit", referral_id=referral_id))
+
+
+@bp.route("/<int:referral_id>/delete", methods=["POST"])
+@login_required
+def delete(referral_id: int):
+    referral = _load(referral_id)
+    try:
+        services.delete_draft(referral, current_user, version=_version())
+    except WorkflowError as error:
+        _flash_error(error)
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    db.session.commit()
+    flash(_("Draft deleted."), "success")
+    return redirect(url_for("referrals.outgoing"))
+
+
+@bp.route("/<int:referral_id>/redirect", methods=["POST"])
+@login_required
+def redirect_to_new(referral_id: int):
+    old = _load(referral_id)
+    try:
+        draft = services.redirect_referral(old, current_user)
+    except WorkflowError as error:
+        _flash_error(error)
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    draft_id = draft.id
+    db.session.commit()
+    flash(_("A new draft was created from this referral. Choose another site or trial."), "info")
+    return redirect(url_for("referrals.edit", referral_id=draft_id))
+
+
+# -- The referral page ------------------------------------------------------------
+
+
+def _field_choices(referral: Referral, f: workflow.Field) -> list[tuple[str, str]]:
+    """Options of a site or trial field on the referral page."""
+    if f.kind == "choice":
+        return f.choice_pairs()
+    if f.kind == "site":
+        sites = db.session.scalars(
+            select(TrialSite)
+            .where(
+                TrialSite.trial_id == referral.trial_id,
+                TrialSite.status == SiteStatus.RECRUITING,
+                TrialSite.id != referral.site_id,
+                TrialSite.centre_id != referral.referring_centre_id,
+            )
+            .order_by(TrialSite.id)
+        ).all()
+        return [(str(s.id), f"{s.centre.short_name} — {s.centre.name}") for s in sites]
+    if f.kind == "trial":
+        trial = referral.trial
+        stmt = (
+            select(Trial)
+            .where(Trial.status == TrialStatus.RECRUITING, Trial.id != trial.id)
+            .order_by(Trial.acronym)
+            .limit(100)
+        )
+        if trial.community_id:
+            stmt = stmt.where(Trial.community_id == trial.community_id)
+        return [(str(t.id), t.label) for t in db.session.scalars(stmt)]
+    return []
+
+
+def _render_detail(referral: Referral, *, reason: str | None = None, reason_form=None):
+    identifiers = patient_data.reveal(referral, current_user, reason=reason)
+    actions = workflow.available_transitions(referral, current_user)
+    choices = {
+        (t.event, f.name): _field_choices(referral, f)
+        for t in actions
+        for f in t.fields
+        if f.kind in ("choice", "site", "trial")
+    }
+    other_trials = services.duplicate_warnings(referral) if identifiers else []
+    previous_of = db.session.scalars(
+        select(Referral.id).where(Referral.previous_referral_id == referral.id)
+    ).all()
+    response = render_template(
+        "referrals/detail.html",
+        referral=referral,
+        identifiers=identifiers,
+        admin_needs_reason=permissions.admin_needs_reason(current_user, referral)
+        and identifiers is None,
+        reason_form=reason_form or IdentifierReasonForm(),
+        actions=actions,
+        choices=choices,
+        events=services.timeline(referral),
+        comments=services.comments(referral),
+        comment_form=CommentForm(),
+        can_comment=workflow.can_comment(current_user, referral),
+        can_edit=referral.state == ReferralState.DRAFT
+        and permissions.can_act_for_referring(current_user, referral),
+        can_redirect=referral.state in services.REDIRECTABLE_STATES
+        and permissions.can_act_for_referring(current_user, referral),
+        overdue=workflow.overdue_kind(referral),
+        other_trials=other_trials,
+        follow_ups=previous_of,
+        reason_label=workflow.reason_label,
+        event_label=workflow.event_label,
+    )
+    db.session.commit()  # the audit row of the identifiers shown
+    return response
+
+
+@bp.route("/<int:referral_id>")
+@login_required
+def detail(referral_id: int):
+    return _render_detail(_load(referral_id))
+
+
+@bp.route("/<int:referral_id>/identifiers", methods=["POST"])
+@login_required
+def identifiers_with_reason(referral_id: int):
+    """An admin outside the two centres states a reason; it is recorded with the view."""
+    referral = _load(referral_id)
+    if not permissions.admin_needs_reason(current_user, referral):
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    form = IdentifierReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason of at least 10 characters."), "danger")
+        return _render_detail(referral, reason_form=form)
+    return _render_detail(referral, reason=form.reason.data.strip())
+
+
+@bp.route("/<int:referral_id>/events/<event>", methods=["POST"])
+@login_required
+def transition(referral_id: int, event: str):
+    referral = _load(referral_id)
+    try:
+        applied = workflow.apply_event(
+            referral, event, current_user, version=_version(), data=request.form.to_dict()
+        )
+    except WorkflowError as error:
+        labels = {
+            f.name: str(f.label)
+            for t in workflow.TRANSITIONS.values()
+            if t.event == event
+            for f in t.fields
+        }
+        _flash_error(error, labels)
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    done = workflow.event_label(applied.event)
+    db.session.commit()
+    flash(_("Done: %(event)s.", event=done), "success")
+    if event == Event.FORWARD:
+        # The referral left this centre: it is no longer ours to open.
+        return redirect(url_for("referrals.incoming"))
+    return redirect(url_for("referrals.detail", referral_id=referral_id))
+
+
+@bp.route("/<int:referral_id>/comments", methods=["POST"])
+@login_required
+def comment(referral_id: int):
+    referral = _load(referral_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("Write a message of at most 5000 characters."), "danger")
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    try:
+        workflow.add_comment(referral, current_user, form.body.data)
+    except WorkflowError as error:
+        _flash_error(error)
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    db.session.commit()
+    flash(_("Message sent."), "success")
+    return redirect(url_for("referrals.detail", referral_id=referral_id) + "#comments")
+
+
+# -- Home page attention ----------------------------------------------------------
+
+
+@attention.provider
+def referral_attention(user) -> list[attention.AttentionItem]:
+    items: list[attention.AttentionItem] = []
+    if user.role in (Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN):
+        incoming = select(func.count(Referral.id)).where(
+            Referral.receiving_centre_id == user.centre_id
+        )
+        to_ack = db.session.scalar(incoming.where(Referral.state == ReferralState.SUBMITTED))
+        overdue = db.session.scalar(incoming.where(workflow.overdue_clause()))
+        asked = db.session.scalar(
+            select(func.count(Referral.id)).where(
+                Referral.referring_user_id == user.id,
+                Referral.state == ReferralState.INFO_REQUESTED,
+            )
+        )
+        items += [
+            attention.AttentionItem(
+                str(_l("New referrals to acknowledge")),
+                to_ack or 0,
+                url_for("referrals.incoming", state="submitted"),
+            ),
+            attention.AttentionItem(
+                str(_l("Overdue referrals")),
+                overdue or 0,
+                url_for("referrals.incoming", overdue=1),
+                "danger",
+            ),
+            attention.AttentionItem(
+                str(_l("Information requested from you")),
+                asked or 0,
+                url_for("referrals.outgoing", state="info_requested"),
+                "warning",
+            ),
+        ]
+    return items
+
+
+def referral_link(referral: Referral) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("referrals.detail", referral_id=referral.id),
+        escape(referral.reference or _("Draft #%(id)d", id=referral.id)),
+    )

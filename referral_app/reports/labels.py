@@ -1,0 +1,44 @@
+"""Translated names of report figures, shared by the page, the charts and the exports."""
+
+from __future__ import annotations
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import lazy_gettext as _l
+
+FUNNEL_LABELS = {
+    "submitted": _l("Submitted"),
+    "acknowledged": _l("Acknowledged"),
+    "accepted": _l("Accepted"),
+    "screening": _l("Screening"),
+    "enrolled": _l("Enrolled"),
+}
+
+DURATION_LABELS = {
+    "acknowledge": _l("Time to acknowledge"),
+    "decision": _l("Time to decision"),
+    "enrollment": _l("Time to enrollment"),
+}
+
+OVERDUE_LABELS = {
+    "acknowledge": _l("Acknowledgement"),
+    "decision": _l("Decision"),
+}
+
+OUTCOME_LABELS = {
+    "declined": _l("Declined"),
+    "screen_failed": _l("Screen failed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+def percent(value: float | None) -> str:
+    """``0.4285`` → ``"42.9 %"`` (by locale); ``None`` (nothing to divide) → ``"—"``."""
+    if value is None:
+        return "—"
+    return format_percent(value, "#,##0.0%")
+
+
+def days(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, "#,##0.#")

@@ -1,0 +1,743 @@
+"""Report figures (DESIGN §5), every one aggregated in SQL.
+
+Each function takes the WHERE conditions of ``scope.referral_conditions`` and
+returns plain data for the views, the exports and the benchmark. They run on
+PostgreSQL and on SQLite; where the two differ (percentiles, Quebec dates) the
+difference is hidden behind one function.
+
+Durations are in Quebec business days, counted with the ``business_day_calendar``
+table: the business days between two dates are the difference of their ordinals
+(two joins, no Python loop). A referral submitted on a Friday and acknowledged on
+the Monday took 1 business day; the same day is 0.
+
+Milestones a referral "reached":
+
+- acknowledged: ``acknowledged_at`` or a decision (a direct decision is an answer);
+- accepted: a decision that was not a decline (later states keep ``decided_at``);
+- screening: ``screening_at``; enrolled: the state ``enrolled``.
+
+Time to acknowledge runs to the first answer (acknowledgement or decision); time
+to decision excludes the business days spent waiting for information (the clock
+pauses, DESIGN §3); time to enrollment runs to the enrollment date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
+
+from referral_app import workflow
+from referral_app.extensions import db
+from referral_app.models import (
+    OPEN_STATES,
+    BusinessDay,
+    Centre,
+    Community,
+    Referral,
+    ReferralState,
+    Region,
+    SiteStatus,
+    Trial,
+    TrialSite,
+)
+from referral_app.reports import scope as scopes
+from referral_app.reports.calendar import ensure_calendar, ordinal_of
+from referral_app.reports.sql import count_if, not_negative, quebec_day, quebec_month
+
+S = ReferralState
+Where = list[sa.ColumnElement[bool]]
+
+STATE_ORDER = [
+    S.SUBMITTED,
+    S.ACKNOWLEDGED,
+    S.INFO_REQUESTED,
+    S.ACCEPTED,
+    S.SCHEDULED,
+    S.SCREENING,
+    S.ENROLLED,
+    S.SCREEN_FAILED,
+    S.DECLINED,
+    S.WITHDRAWN,
+]
+OUTCOME_STATES = (S.DECLINED, S.SCREEN_FAILED, S.WITHDRAWN)
+PERCENTILES = (0.5, 0.9)
+DURATIONS = ("acknowledge", "decision", "enrollment")
+
+
+def _acknowledged() -> sa.ColumnElement[bool]:
+    return sa.or_(Referral.acknowledged_at.is_not(None), Referral.decided_at.is_not(None))
+
+
+def _accepted() -> sa.ColumnElement[bool]:
+    return sa.and_(Referral.decided_at.is_not(None), Referral.state != S.DECLINED)
+
+
+def _enrolled() -> sa.ColumnElement[bool]:
+    return Referral.state == S.ENROLLED
+
+
+def _open() -> sa.ColumnElement[bool]:
+    return Referral.state.in_(sorted(OPEN_STATES))
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# ---------------------------------------------------------------------------
+# Counts, funnel and rates
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    submitted: int = 0
+    acknowledged: int = 0
+    accepted: int = 0
+    screening: int = 0
+    enrolled: int = 0
+    decided: int = 0
+    declined: int = 0
+    open: int = 0
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted among referrals with a decision."""
+        return _rate(self.accepted, self.decided)
+
+    @property
+    def enrollment_rate(self) -> float | None:
+        """Enrolled among all submitted referrals."""
+        return _rate(self.enrolled, self.submitted)
+
+
+def summary(where: Where) -> Summary:
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().label("submitted"),
+            count_if(_acknowledged()).label("acknowledged"),
+            count_if(_accepted()).label("accepted"),
+            count_if(Referral.screening_at.is_not(None)).label("screening"),
+            count_if(_enrolled()).label("enrolled"),
+            count_if(Referral.decided_at.is_not(None)).label("decided"),
+            count_if(Referral.state == S.DECLINED).label("declined"),
+            count_if(_open()).label("open"),
+        ).where(*where)
+    ).one()
+    return Summary(**{key: int(value or 0) for key, value in row._mapping.items()})
+
+
+def state_counts(where: Where) -> list[tuple[ReferralState, int]]:
+    """Every non-draft state with its count (zeros included), in workflow order."""
+    rows = db.session.execute(
+        sa.select(Referral.state, sa.func.count()).where(*where).group_by(Referral.state)
+    )
+    counts = {ReferralState(state): count for state, count in rows}
+    return [(state, counts.get(state, 0)) for state in STATE_ORDER]
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    key: str
+    count: int
+    share_of_submitted: float | None
+    lost_from_previous: float | None  # share of the previous step that did not get here
+
+
+FUNNEL_KEYS = ("submitted", "acknowledged", "accepted", "screening", "enrolled")
+
+
+def funnel(totals: Summary) -> list[FunnelStep]:
+    """Submitted → acknowledged → accepted → screening → enrolled (from ``summary``)."""
+    steps = []
+    previous = None
+    for key in FUNNEL_KEYS:
+        count = getattr(totals, key)
+        lost = None if previous is None or not previous else 1 - count / previous
+        steps.append(FunnelStep(key, count, _rate(count, totals.submitted), lost))
+        previous = count
+    return steps
+
+
+# ---------------------------------------------------------------------------
+# Durations in business days: median and 90th percentile
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Duration:
+    key: str
+    count: int
+    median: float | None
+    p90: float | None
+
+
+def durations_subquery(where: Where) -> sa.Subquery:
+    """One row per referral: business days to acknowledge, to decision, to enrollment."""
+    cal = BusinessDay.__table__
+    submitted = cal.alias("cal_submitted")
+    answered = cal.alias("cal_answered")
+    decided = cal.alias("cal_decided")
+    enrolled = cal.alias("cal_enrolled")
+    first_answer = sa.func.coalesce(Referral.acknowledged_at, Referral.decided_at)
+    return (
+        sa.select(
+            (answered.c.ordinal - submitted.c.ordinal).label("acknowledge"),
+            not_negative(
+                decided.c.ordinal - submitted.c.ordinal - Referral.paused_business_days
+            ).label("decision"),
+            not_negative(enrolled.c.ordinal - submitted.c.ordinal).label("enrollment"),
+        )
+        .select_from(Referral)
+        .join(submitted, submitted.c.day == quebec_day(Referral.submitted_at))
+        .outerjoin(answered, answered.c.day == quebec_day(first_answer))
+        .outerjoin(decided, decided.c.day == quebec_day(Referral.decided_at))
+        .outerjoin(enrolled, enrolled.c.day == Referral.enrolled_on)
+        .where(*where)
+        .subquery("durations")
+    )
+
+
+def percentiles(
+    values: sa.Subquery, columns: tuple[str, ...], fractions: tuple[float, ...] = PERCENTILES
+) -> dict[str, tuple[int, list[float | None]]]:
+    """Continuous percentiles (``percentile_cont``) of each column; NULLs ignored.
+
+    Returns ``{column: (count, [value per fraction])}``. PostgreSQL computes them
+    natively in one query; SQLite has no ``percentile_cont``, so each column is
+    ranked with window functions and the two neighbouring values interpolated in
+    SQL, with the same definition: position ``p * (n - 1)`` in the sorted values.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _percentiles_postgresql(values, columns, fractions)
+    return {name: _percentiles_window(values.c[name], fractions) for name in columns}
+
+
+SORT_MEMORY = "64MB"  # the sorts of percentile_cont stay in memory at 1,000,000 rows
+
+
+def _percentiles_postgresql(values, columns, fractions):
+    """One ``percentile_cont(ARRAY[...])`` per column: one sort gives every fraction."""
+    wanted = sa.literal(list(fractions), ARRAY(sa.Float))
+    selected = []
+    for name in columns:
+        column = values.c[name]
+        selected.append(sa.func.count(column))
+        selected.append(
+            sa.func.percentile_cont(wanted).within_group(column).label(f"{name}_percentiles")
+        )
+    db.session.execute(sa.text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+    row = db.session.execute(sa.select(*selected)).one()
+    result = {}
+    for index, name in enumerate(columns):
+        count, found = row[2 * index], row[2 * index + 1]
+        result[name] = (int(count), [_number(v) for v in (found or [None] * len(fractions))])
+    return result
+
+
+def _percentiles_window(column, fractions):
+    ranked = (
+        sa.select(
+            column.label("x"),
+            (sa.func.row_number().over(order_by=column) - 1).label("i"),
+            sa.func.count().over().label("n"),
+        )
+        .where(column.is_not(None))
+        .subquery("ranked")
+    )
+    selected = [sa.func.coalesce(sa.func.max(ranked.c.n), 0)]
+    for fraction in fractions:
+        position = sa.literal(fraction, sa.Float) * (ranked.c.n - 1)
+        lower = sa.cast(position, sa.Integer)
+        weight = position - lower
+        selected.append(
+            sa.func.sum(
+                sa.case(
+                    (ranked.c.i == lower, ranked.c.x * (1 - weight)),
+                    (ranked.c.i == lower + 1, ranked.c.x * weight),
+                    else_=0,
+                )
+            )
+        )
+    row = db.session.execute(sa.select(*selected)).one()
+    count = int(row[0])
+    return count, [_number(value) if count else None for value in row[1:]]
+
+
+def _number(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def durations(where: Where) -> list[Duration]:
+    ensure_calendar()
+    values = percentiles(durations_subquery(where), DURATIONS)
+    return [Duration(key, values[key][0], *values[key][1]) for key in DURATIONS]
+
+
+# ---------------------------------------------------------------------------
+# Reasons, flow between centres, monthly trend
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    state: ReferralState
+    reason: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return workflow.reason_label(self.reason, _REASON_EVENT[self.state]) or self.reason
+
+
+_REASON_EVENT = {
+    S.DECLINED: "decline",
+    S.SCREEN_FAILED: "screen_fail",
+    S.WITHDRAWN: "withdraw",
+}
+
+
+def reasons(where: Where) -> list[ReasonCount]:
+    """Decline, screen-failure and withdrawal reasons, most frequent first."""
+    reason = sa.func.coalesce(Referral.outcome_reason, "other")
+    rows = db.session.execute(
+        sa.select(Referral.state, reason, sa.func.count())
+        .where(*where, Referral.state.in_(OUTCOME_STATES))
+        .group_by(Referral.state, reason)
+        .order_by(Referral.state, sa.func.count().desc(), reason)
+    )
+    return [ReasonCount(ReferralState(state), code, count) for state, code, count in rows]
+
+
+@dataclass
+class FlowMatrix:
+    """Referrals from each referring centre (rows) to each receiving centre (columns)."""
+
+    referring: list[Centre] = field(default_factory=list)
+    receiving: list[Centre] = field(default_factory=list)
+    cells: dict[tuple[int, int], int] = field(default_factory=dict)
+    enrolled: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    @property
+    def maximum(self) -> int:
+        return max(self.cells.values(), default=0)
+
+    def count(self, referring_id: int, receiving_id: int) -> int:
+        return self.cells.get((referring_id, receiving_id), 0)
+
+    def heat(self, referring_id: int, receiving_id: int) -> int:
+        """0 for an empty cell, else 1..5 relative to the busiest pair."""
+        count = self.count(referring_id, receiving_id)
+        if not count:
+            return 0
+        return max(1, min(5, math.ceil(5 * count / self.maximum)))
+
+    def row_total(self, referring_id: int) -> int:
+        return sum(n for (r, _c), n in self.cells.items() if r == referring_id)
+
+    def column_total(self, receiving_id: int) -> int:
+        return sum(n for (_r, c), n in self.cells.items() if c == receiving_id)
+
+
+def flow_matrix(where: Where) -> FlowMatrix:
+    rows = db.session.execute(
+        sa.select(
+            Referral.referring_centre_id,
+            Referral.receiving_centre_id,
+            sa.func.count(),
+            count_if(_enrolled()),
+        )
+        .where(*where)
+        .group_by(Referral.referring_centre_id, Referral.receiving_centre_id)
+    ).all()
+    matrix = FlowMatrix()
+    for referring_id, receiving_id, count, enrolled in rows:
+        matrix.cells[(referring_id, receiving_id)] = count
+        matrix.enrolled[(referring_id, receiving_id)] = int(enrolled)
+    ids = {r for r, _c in matrix.cells} | {c for _r, c in matrix.cells}
+    centres = {
+        centre.id: centre
+        for centre in db.session.scalars(sa.select(Centre).where(Centre.id.in_(ids)))
+    }
+
+    def ordered(keys):
+        return sorted((centres[key] for key in keys), key=lambda c: c.short_name.casefold())
+
+    matrix.referring = ordered({r for r, _c in matrix.cells})
+    matrix.receiving = ordered({c for _r, c in matrix.cells})
+    return matrix
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: str  # YYYY-MM
+    submitted: int
+    accepted: int
+    enrolled: int
+
+
+def monthly_trend(where: Where) -> list[MonthRow]:
+    """Referrals submitted per month (Quebec time), with how many were accepted and enrolled.
+
+    Months without referrals between the first and the last appear with zeros.
+    """
+    month = quebec_month(Referral.submitted_at).label("month")
+    rows = db.session.execute(
+        sa.select(month, sa.func.count(), count_if(_accepted()), count_if(_enrolled()))
+        .where(*where)
+        .group_by(month)
+        .order_by(month)
+    ).all()
+    found = {row[0]: MonthRow(row[0], row[1], int(row[2]), int(row[3])) for row in rows}
+    if not found:
+        return []
+    return [found.get(key, MonthRow(key, 0, 0, 0)) for key in _months(min(found), max(found))]
+
+
+def _months(first: str, last: str) -> list[str]:
+    year, month = (int(part) for part in first.split("-"))
+    keys = []
+    while f"{year:04d}-{month:02d}" <= last:
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+# ---------------------------------------------------------------------------
+# Tables per trial, per community, per referring centre
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """Counts for one trial, community or centre."""
+
+    key: int | None
+    name: str
+    detail: str
+    submitted: int
+    accepted: int
+    enrolled: int
+    declined: int
+    open: int
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return _rate(self.accepted, self.accepted + self.declined)
+
+    @property
+    def enrollment_rate(self) -> float | None:
+        return _rate(self.enrolled, self.submitted)
+
+
+def _per_trial(where: Where) -> sa.Subquery:
+    return (
+        sa.select(
+            Referral.trial_id.label("trial_id"),
+            sa.func.count().label("submitted"),
+            count_if(_accepted()).label("accepted"),
+            count_if(_enrolled()).label("enrolled"),
+            count_if(Referral.state == S.DECLINED).label("declined"),
+            count_if(_open()).label("open"),
+        )
+        .where(*where)
+        .group_by(Referral.trial_id)
+        .subquery("per_trial")
+    )
+
+
+def _outcome_columns(sub: sa.Subquery, summed: bool):
+    names = ("submitted", "accepted", "enrolled", "declined", "open")
+    if summed:
+        return [sa.func.sum(sub.c[name]).label(name) for name in names]
+    return [sub.c[name] for name in names]
+
+
+def by_trial(where: Where, limit: int | None = None) -> list[OutcomeRow]:
+    """One row per trial with referrals, the most referred first."""
+    sub = _per_trial(where)
+    query = (
+        sa.select(Trial.id, Trial.acronym, Trial.nct_number, *_outcome_columns(sub, False))
+        .join(sub, sub.c.trial_id == Trial.id)
+        .order_by(sub.c.submitted.desc(), Trial.nct_number)
+        .limit(limit)
+    )
+    return [
+        OutcomeRow(row[0], row[1] or row[2], row[2], *(int(v) for v in row[3:]))
+        for row in db.session.execute(query)
+    ]
+
+
+def by_community(where: Where, language: str = "fr") -> list[OutcomeRow]:
+    """One row per community (trials without one grouped under an empty name)."""
+    sub = _per_trial(where)
+    name = Community.name_en if language == "en" else Community.name_fr
+    query = (
+        sa.select(Community.id, name, Community.slug, *_outcome_columns(sub, True))
+        .select_from(sub)
+        .join(Trial, Trial.id == sub.c.trial_id)
+        .outerjoin(Community, Community.id == Trial.community_id)
+        .group_by(Community.id, name, Community.slug)
+        .order_by(sa.func.sum(sub.c.submitted).desc(), name)
+    )
+    return [
+        OutcomeRow(row[0], row[1] or "", row[2] or "", *(int(v or 0) for v in row[3:]))
+        for row in db.session.execute(query)
+    ]
+
+
+def referrer_credit(where: Where, limit: int | None = None) -> list[OutcomeRow]:
+    """Credit to referring centres: referrals sent, accepted and enrolled, best first."""
+    sub = (
+        sa.select(
+            Referral.referring_centre_id.label("centre_id"),
+            sa.func.count().label("submitted"),
+            count_if(_accepted()).label("accepted"),
+            count_if(_enrolled()).label("enrolled"),
+            count_if(Referral.state == S.DECLINED).label("declined"),
+            count_if(_open()).label("open"),
+        )
+        .where(*where)
+        .group_by(Referral.referring_centre_id)
+        .subquery("per_centre")
+    )
+    query = (
+        sa.select(Centre.id, Centre.short_name, Centre.name, *_outcome_columns(sub, False))
+        .join(sub, sub.c.centre_id == Centre.id)
+        .order_by(sub.c.enrolled.desc(), sub.c.submitted.desc(), Centre.short_name)
+        .limit(limit)
+    )
+    return [
+        OutcomeRow(row[0], row[1], row[2], *(int(v) for v in row[3:]))
+        for row in db.session.execute(query)
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Overdue referrals now
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    referral_id: int
+    reference: str
+    state: ReferralState
+    kind: str  # "acknowledge" or "decision", as workflow.overdue_kind
+    submitted_at: dt.datetime
+    referring: str
+    receiving: str
+    trial: str
+    business_days: int  # business days since submission, pauses excluded
+
+
+@dataclass(frozen=True)
+class Overdue:
+    total: int
+    acknowledge: int
+    decision: int
+    rows: list[OverdueRow]
+
+
+def _overdue_kind(today: dt.date) -> sa.ColumnElement[str]:
+    """SQL mirror of ``workflow.overdue_kind`` (acknowledgement is late first)."""
+    return sa.case(
+        (
+            sa.and_(Referral.state == S.SUBMITTED, Referral.ack_due_on < today),
+            sa.literal("acknowledge"),
+        ),
+        else_=sa.literal("decision"),
+    )
+
+
+def overdue(where: Where, today: dt.date | None = None, limit: int | None = 20) -> Overdue:
+    """Open referrals past their acknowledgement or decision clock (``workflow``)."""
+    ensure_calendar()
+    today = today or workflow.business_days.today()
+    condition = [*where, workflow.overdue_clause(today)]
+    kind = _overdue_kind(today)
+    counts = db.session.execute(
+        sa.select(sa.func.count(), count_if(kind == "acknowledge")).where(*condition)
+    ).one()
+    total, acknowledge = int(counts[0]), int(counts[1] or 0)
+
+    # The few overdue referrals first (a materialised CTE: found through the state
+    # index), then their names; otherwise the planner may walk every referral in
+    # submission order looking for the oldest overdue ones.
+    late = (
+        sa.select(
+            Referral.id,
+            Referral.reference,
+            Referral.state,
+            kind.label("kind"),
+            Referral.submitted_at,
+            Referral.referring_centre_id,
+            Referral.receiving_centre_id,
+            Referral.trial_id,
+            Referral.paused_business_days,
+        )
+        .where(*condition)
+        .cte("late")
+        .prefix_with("MATERIALIZED")
+    )
+    referring = aliased(Centre)
+    receiving = aliased(Centre)
+    submitted = aliased(BusinessDay)
+    waited = not_negative(ordinal_of(today) - submitted.ordinal - late.c.paused_business_days)
+    query = (
+        sa.select(
+            late.c.id,
+            late.c.reference,
+            late.c.state,
+            late.c.kind,
+            late.c.submitted_at,
+            referring.short_name,
+            receiving.short_name,
+            sa.func.coalesce(Trial.acronym, Trial.nct_number),
+            waited,
+        )
+        .select_from(late)
+        .join(referring, referring.id == late.c.referring_centre_id)
+        .join(receiving, receiving.id == late.c.receiving_centre_id)
+        .join(Trial, Trial.id == late.c.trial_id)
+        .join(submitted, submitted.day == quebec_day(late.c.submitted_at))
+        .order_by(late.c.submitted_at, late.c.id)
+        .limit(limit)
+    )
+    rows = [
+        OverdueRow(r[0], r[1] or "", ReferralState(r[2]), r[3], r[4], r[5], r[6], r[7], int(r[8]))
+        for r in db.session.execute(query)
+    ]
+    return Overdue(total, acknowledge, total - acknowledge, rows)
+
+
+# ---------------------------------------------------------------------------
+# Niche-trial coverage by region
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    region_id: int
+    region: str
+    niche_trials_here: int
+    niche_trials_total: int
+    referrals: int  # referrals to niche trials from centres of the region
+    referred_out: int  # ... of which to a site in another region
+    enrolled: int
+
+    @property
+    def coverage(self) -> float | None:
+        return _rate(self.niche_trials_here, self.niche_trials_total)
+
+
+def niche_coverage(scope: scopes.Scope, filters: scopes.Filters, where: Where) -> list[CoverageRow]:
+    """For each region: recruiting niche trials with a recruiting site there, and the
+    referrals its centres sent to niche trials (how many had to leave the region)."""
+    niche_trials = sa.select(Trial.id).where(
+        Trial.is_niche,
+        scopes.recruiting_trial_condition(),
+        *scopes.trial_conditions(scope, filters),
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(niche_trials.subquery()))
+    covered = dict(
+        db.session.execute(
+            sa.select(TrialSite.region_id, sa.func.count(sa.distinct(TrialSite.trial_id)))
+            .where(TrialSite.status == SiteStatus.RECRUITING, TrialSite.trial_id.in_(niche_trials))
+            .group_by(TrialSite.region_id)
+        ).all()
+    )
+    referring = aliased(Centre)
+    receiving = aliased(Centre)
+    sent = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            sa.select(
+                referring.region_id,
+                sa.func.count(),
+                count_if(receiving.region_id != referring.region_id),
+                count_if(_enrolled()),
+            )
+            .select_from(Referral)
+            .join(referring, referring.id == Referral.referring_centre_id)
+            .join(receiving, receiving.id == Referral.receiving_centre_id)
+            .where(*where, Referral.trial_id.in_(sa.select(Trial.id).where(Trial.is_niche)))
+            .group_by(referring.region_id)
+        )
+    }
+    regions = db.session.execute(sa.select(Region.id, Region.name).order_by(Region.name)).all()
+    rows = []
+    for region_id, name in regions:
+        referrals, out, enrolled = sent.get(region_id, (0, 0, 0))
+        rows.append(
+            CoverageRow(
+                region_id,
+                name,
+                covered.get(region_id, 0),
+                int(total or 0),
+                int(referrals),
+                int(out),
+                int(enrolled),
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# The whole dashboard
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    scope: scopes.Scope
+    filters: scopes.Filters
+    summary: Summary
+    states: list[tuple[ReferralState, int]]
+    funnel: list[FunnelStep]
+    durations: list[Duration]
+    reasons: list[ReasonCount]
+    flow: FlowMatrix
+    trend: list[MonthRow]
+    trials: list[OutcomeRow]
+    communities: list[OutcomeRow]
+    overdue: Overdue
+    coverage: list[CoverageRow]
+    credit: list[OutcomeRow]
+
+
+TABLE_LIMIT = 25
+
+
+def dashboard(
+    scope: scopes.Scope,
+    filters: scopes.Filters,
+    *,
+    today: dt.date | None = None,
+    language: str = "fr",
+    limit: int | None = TABLE_LIMIT,
+) -> Dashboard:
+    """Every figure of the report page for a scope and its filters."""
+    where = scopes.referral_conditions(scope, filters)
+    totals = summary(where)
+    return Dashboard(
+        scope=scope,
+        filters=filters,
+        summary=totals,
+        states=state_counts(where),
+        funnel=funnel(totals),
+        durations=durations(where),
+        reasons=reasons(where),
+        flow=flow_matrix(where),
+        trend=monthly_trend(where),
+        trials=by_trial(where, limit),
+        communities=by_community(where, language),
+        overdue=overdue(where, today, limit),
+        coverage=niche_coverage(scope, filters, where),
+        credit=referrer_credit(where, limit),
+    )

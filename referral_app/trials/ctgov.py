@@ -1,0 +1,486 @@
+"""Import trials from a ClinicalTrials.gov API v2 export (``{"studies": [...]}``).
+
+For each study: identification, acronym, phase, overall status (mapped to ours),
+conditions, a brief eligibility text, the lead sponsor, and its Quebec locations
+matched to our centres as sites (by facility name, an alias table, or a city with
+a single centre). Re-importing updates the trial and its sites instead of
+duplicating them. Local curation (community once set, tumour site, biomarkers,
+niche flag) is never overwritten.
+
+Everything goes through ``trials.services``, so the niche rule and the trial news
+apply as they do in the web interface; a second recruiting site of a niche trial
+in a region is imported as ``upcoming`` with a warning. The caller commits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from referral_app.extensions import db
+from referral_app.models import Centre, Community, Phase, SiteStatus, Trial, TrialStatus
+from referral_app.trials import services
+from referral_app.validators import NCT_PATTERN
+
+ELIGIBILITY_MAX_CHARS = 1200
+
+OVERALL_STATUS: dict[str, TrialStatus] = {
+    "NOT_YET_RECRUITING": TrialStatus.UPCOMING,
+    "RECRUITING": TrialStatus.RECRUITING,
+    "ENROLLING_BY_INVITATION": TrialStatus.CLOSED,  # not open to referrals
+    "ACTIVE_NOT_RECRUITING": TrialStatus.CLOSED,
+    "SUSPENDED": TrialStatus.SUSPENDED,
+    "TEMPORARILY_NOT_AVAILABLE": TrialStatus.SUSPENDED,
+    "COMPLETED": TrialStatus.CLOSED,
+    "TERMINATED": TrialStatus.CLOSED,
+    "WITHDRAWN": TrialStatus.CLOSED,
+    "NO_LONGER_AVAILABLE": TrialStatus.CLOSED,
+}
+
+LOCATION_STATUS: dict[str, SiteStatus] = {
+    "NOT_YET_RECRUITING": SiteStatus.UPCOMING,
+    "RECRUITING": SiteStatus.RECRUITING,
+    "ENROLLING_BY_INVITATION": SiteStatus.CLOSED,
+    "ACTIVE_NOT_RECRUITING": SiteStatus.CLOSED,
+    "SUSPENDED": SiteStatus.CLOSED,
+    "TEMPORARILY_NOT_AVAILABLE": SiteStatus.CLOSED,
+    "COMPLETED": SiteStatus.CLOSED,
+    "TERMINATED": SiteStatus.CLOSED,
+    "WITHDRAWN": SiteStatus.CLOSED,
+}
+
+# Facility names as sponsors write them, normalised (see ``normalise``), to a
+# centre short name. Checked as substrings of the normalised facility name.
+FACILITY_ALIASES: dict[str, str] = {
+    "centre hospitalier de l universite de montreal": "CHUM",
+    "chum": "CHUM",
+    "university of montreal hospital": "CHUM",
+    "sainte justine": "CHUSJ",
+    "ste justine": "CHUSJ",
+    "montreal children": "MCH",
+    "hopital de montreal pour enfants": "MCH",
+    "jewish general": "JGH",
+    "sir mortimer b davis": "JGH",
+    "hopital general juif": "JGH",
+    "segal cancer": "JGH",
+    "mcgill university health cent": "CUSM",
+    "muhc": "CUSM",
+    "cusm": "CUSM",
+    "royal victoria": "CUSM",
+    "glen site": "CUSM",
+    "maisonneuve rosemont": "HMR",
+    "sacre coeur": "HSCM",
+    "chu de quebec": "CHU de Quebec",
+    "hotel dieu de quebec": "CHU de Quebec",
+    "chul": "CHU de Quebec",
+    "cardiologie et de pneumologie de quebec": "IUCPQ",
+    "iucpq": "IUCPQ",
+    "hopital laval": "IUCPQ",
+    "chus": "CHUS",
+    "fleurimont": "CHUS",
+    "centre hospitalier universitaire de sherbrooke": "CHUS",
+    "charles le moyne": "HCLM",
+    "charles lemoyne": "HCLM",
+    "pierre boucher": "HPB",
+    "cite de la sante": "CSL",
+    "trois rivieres": "CHAUR",
+    "chicoutimi": "Chicoutimi",
+    "hopital de gatineau": "Gatineau",
+    "hotel dieu de levis": "HDL",
+    "regional de rimouski": "Rimouski",
+    "pierre le gardeur": "HPLG",
+    "saint jerome": "St-Jerome",
+    "rouyn noranda": "Rouyn",
+    "sept iles": "Sept-Iles",
+}
+
+QUEBEC_NAMES = {"quebec", "qc", "province of quebec"}
+
+
+def normalise(text: str | None) -> str:
+    """Lower case, no accents, punctuation as spaces: ``Hôtel-Dieu`` → ``hotel dieu``."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+class ImportFileError(ValueError):
+    """The file is not a ClinicalTrials.gov studies export."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    sites_added: int = 0
+    sites_updated: int = 0
+    skipped: list[str] = field(default_factory=list)  # studies we could not read
+    unmatched: list[str] = field(default_factory=list)  # Quebec locations with no centre
+    warnings: list[str] = field(default_factory=list)
+    trial_ids: list[int] = field(default_factory=list)
+
+    def summary_lines(self) -> list[str]:
+        lines = [
+            f"Trials created: {self.created}, updated: {self.updated}, unchanged: {self.unchanged}",
+            f"Sites added: {self.sites_added}, sites updated: {self.sites_updated}",
+            f"Unmatched Quebec locations: {len(self.unmatched)}",
+        ]
+        lines += [f"  - {item}" for item in self.unmatched]
+        if self.skipped:
+            lines.append(f"Studies skipped: {len(self.skipped)}")
+            lines += [f"  - {item}" for item in self.skipped]
+        if self.warnings:
+            lines.append(f"Warnings: {len(self.warnings)}")
+            lines += [f"  - {item}" for item in self.warnings]
+        return lines
+
+
+# ---------------------------------------------------------------------------
+# Reading the file
+# ---------------------------------------------------------------------------
+
+
+def load_studies(source: str | Path | bytes | dict) -> list[dict[str, Any]]:
+    """The ``studies`` list of an export (a path, raw bytes, or parsed JSON)."""
+    if isinstance(source, dict):
+        data = source
+    else:
+        try:
+            raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+            data = json.loads(raw)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ImportFileError(f"Cannot read the file as JSON: {error}") from None
+    if isinstance(data, list):  # an array of studies
+        studies = data
+    elif isinstance(data, dict) and "protocolSection" in data:  # one study
+        studies = [data]
+    elif isinstance(data, dict) and isinstance(data.get("studies"), list):
+        studies = data["studies"]
+    else:
+        raise ImportFileError('Expected a ClinicalTrials.gov export: {"studies": [...]}.')
+    return [s for s in studies if isinstance(s, dict)]
+
+
+def _module(study: dict, name: str) -> dict[str, Any]:
+    value = (study.get("protocolSection") or {}).get(name) or {}
+    return value if isinstance(value, dict) else {}
+
+
+def map_phase(phases: list[str] | None) -> Phase:
+    values = {str(p).upper() for p in phases or []}
+    if {"PHASE1", "PHASE2"} <= values or "PHASE1_PHASE2" in values:
+        return Phase.PHASE1_2
+    if {"PHASE2", "PHASE3"} <= values or "PHASE2_PHASE3" in values:
+        return Phase.PHASE2_3
+    for code, phase in (
+        ("PHASE3", Phase.PHASE3),
+        ("PHASE2", Phase.PHASE2),
+        ("PHASE1", Phase.PHASE1),
+        ("EARLY_PHASE1", Phase.PHASE1),
+        ("PHASE4", Phase.PHASE4),
+    ):
+        if code in values:
+            return phase
+    return Phase.NA
+
+
+def brief_eligibility(text: str | None, limit: int = ELIGIBILITY_MAX_CHARS) -> str:
+    """Non-empty lines, whitespace collapsed, cut at a line end before ``limit``."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            if not kept:
+                kept.append(line[: limit - 1].rstrip() + "…")
+            else:
+                kept.append("…")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+@dataclass
+class StudyRecord:
+    nct_number: str
+    title: str
+    acronym: str | None
+    sponsor: str
+    phase: Phase
+    status: TrialStatus | None
+    raw_status: str
+    conditions: list[str]
+    eligibility: str
+    locations: list[dict[str, Any]]
+
+
+def parse_study(study: dict[str, Any]) -> StudyRecord:
+    ident = _module(study, "identificationModule")
+    nct = str(ident.get("nctId") or "").strip().upper()
+    if not NCT_PATTERN.match(nct):
+        raise ValueError(f"invalid NCT number {nct or '(none)'!r}")
+    title = (ident.get("briefTitle") or ident.get("officialTitle") or "").strip()
+    if not title:
+        raise ValueError(f"{nct}: no title")
+    raw_status = str(_module(study, "statusModule").get("overallStatus") or "").upper()
+    sponsor = (_module(study, "sponsorCollaboratorsModule").get("leadSponsor") or {}).get("name")
+    conditions = _module(study, "conditionsModule").get("conditions") or []
+    locations = _module(study, "contactsLocationsModule").get("locations") or []
+    return StudyRecord(
+        nct_number=nct,
+        title=title[:500],
+        acronym=(ident.get("acronym") or "").strip()[:60] or None,
+        sponsor=(sponsor or "").strip()[:200],
+        phase=map_phase(_module(study, "designModule").get("phases")),
+        status=OVERALL_STATUS.get(raw_status),
+        raw_status=raw_status,
+        conditions=[str(c).strip() for c in conditions if str(c).strip()],
+        eligibility=brief_eligibility(
+            _module(study, "eligibilityModule").get("eligibilityCriteria")
+        ),
+        locations=[loc for loc in locations if isinstance(loc, dict)],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Matching locations to centres
+# ---------------------------------------------------------------------------
+
+
+def is_quebec(location: dict[str, Any]) -> bool:
+    country = normalise(location.get("country"))
+    state = normalise(location.get("state"))
+    return (not country or country == "canada") and state in QUEBEC_NAMES
+
+
+class CentreMatcher:
+    """Finds our centre for a facility: exact name, alias, then a city with one centre."""
+
+    def __init__(self, centres: list[Centre]):
+        self.by_short = {normalise(c.short_name): c for c in centres}
+        self.by_name = {normalise(c.name): c for c in centres}
+        by_city: dict[str, list[Centre]] = {}
+        for centre in centres:
+            by_city.setdefault(normalise(centre.city), []).append(centre)
+        self.by_city = by_city
+        # Longest aliases first so that "chu de quebec" wins over "chu".
+        self.aliases = sorted(
+            ((alias, normalise(short)) for alias, short in FACILITY_ALIASES.items()),
+            key=lambda pair: -len(pair[0]),
+        )
+
+    def match(self, facility: str | None, city: str | None) -> Centre | None:
+        name = normalise(facility)
+        if name in self.by_name:
+            return self.by_name[name]
+        if name in self.by_short:
+            return self.by_short[name]
+        padded = f" {name} "
+        for alias, short in self.aliases:
+            if f" {alias} " in padded and short in self.by_short:
+                return self.by_short[short]
+        for short, centre in self.by_short.items():
+            if len(short) >= 3 and f" {short} " in padded:
+                return centre
+        candidates = self.by_city.get(normalise(city), [])
+        return candidates[0] if len(candidates) == 1 else None
+
+
+# ---------------------------------------------------------------------------
+# The import
+# ---------------------------------------------------------------------------
+
+
+def import_studies(
+    source: str | Path | bytes | dict,
+    *,
+    community_slug: str | None = None,
+    actor_id: int | None = None,
+) -> ImportReport:
+    """Create or update one trial per study; the caller commits."""
+    community_id = _community_id(community_slug)
+    studies = load_studies(source)
+    matcher = CentreMatcher(
+        list(db.session.scalars(select(Centre).where(Centre.is_active.is_(True))))
+    )
+    report = ImportReport()
+    for index, study in enumerate(studies, start=1):
+        try:
+            record = parse_study(study)
+        except ValueError as error:
+            report.skipped.append(f"study #{index}: {error}")
+            continue
+        _import_one(record, community_id, matcher, report, actor_id)
+    db.session.flush()
+    return report
+
+
+def _community_id(slug: str | None) -> int | None:
+    if not slug:
+        return None
+    community_id = db.session.scalar(select(Community.id).where(Community.slug == slug))
+    if community_id is None:
+        known = ", ".join(db.session.scalars(select(Community.slug).order_by(Community.slug)))
+        raise ImportFileError(f"Unknown community {slug!r}. Known communities: {known}.")
+    return community_id
+
+
+def _import_one(
+    record: StudyRecord,
+    community_id: int | None,
+    matcher: CentreMatcher,
+    report: ImportReport,
+    actor_id: int | None,
+) -> None:
+    trial = db.session.scalar(select(Trial).where(Trial.nct_number == record.nct_number))
+    if record.status is None:
+        report.warnings.append(
+            f"{record.nct_number}: status {record.raw_status or '(none)'} not mapped; "
+            + ("kept as is" if trial else "imported as upcoming")
+        )
+    if trial is None:
+        trial = services.create_trial(_new_trial_data(record, community_id), actor_id=actor_id)
+        report.created += 1
+    else:
+        changes = _update_trial(trial, record, community_id, report, actor_id)
+        if changes:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    report.trial_ids.append(trial.id)
+    _import_sites(trial, record, matcher, report, actor_id)
+
+
+def _new_trial_data(record: StudyRecord, community_id: int | None) -> services.TrialData:
+    return services.TrialData(
+        nct_number=record.nct_number,
+        title=record.title,
+        acronym=record.acronym,
+        sponsor=record.sponsor,
+        phase=record.phase,
+        community_id=community_id,
+        tumour_site=(record.conditions[0] if record.conditions else "")[:120],
+        conditions="\n".join(record.conditions),
+        eligibility_summary=record.eligibility,
+        status=record.status or TrialStatus.UPCOMING,
+        source="ctgov",
+    )
+
+
+def _update_trial(
+    trial: Trial,
+    record: StudyRecord,
+    community_id: int | None,
+    report: ImportReport,
+    actor_id: int | None,
+) -> dict:
+    status = record.status or trial.status
+    if status != trial.status and status not in services.TRIAL_TRANSITIONS[trial.status]:
+        report.warnings.append(
+            f"{trial.nct_number}: registry says {record.raw_status}, but a "
+            f"{trial.status.value} trial cannot become {status.value}; status kept"
+        )
+        status = trial.status
+    data = services.TrialData(
+        nct_number=trial.nct_number,
+        title=record.title,
+        acronym=record.acronym or trial.acronym,
+        sponsor=record.sponsor or trial.sponsor,
+        phase=record.phase,
+        community_id=trial.community_id or community_id,
+        tumour_site=trial.tumour_site,
+        conditions="\n".join(record.conditions) or trial.conditions,
+        eligibility_summary=record.eligibility or trial.eligibility_summary,
+        biomarkers=trial.biomarkers,
+        is_niche=trial.is_niche,
+        status=status,
+    )
+    return services.update_trial(trial, data, actor_id=actor_id)
+
+
+def _import_sites(
+    trial: Trial,
+    record: StudyRecord,
+    matcher: CentreMatcher,
+    report: ImportReport,
+    actor_id: int | None,
+) -> None:
+    default_status = _default_site_status(record.status)
+    seen: set[int] = set()
+    for location in record.locations:
+        if not is_quebec(location):
+            continue
+        facility = location.get("facility") or ""
+        city = location.get("city") or ""
+        centre = matcher.match(facility, city)
+        if centre is None:
+            report.unmatched.append(f"{record.nct_number}: {facility or '?'} ({city or '?'})")
+            continue
+        if centre.id in seen:
+            continue  # two locations of one centre (e.g. two pavilions)
+        seen.add(centre.id)
+        raw = str(location.get("status") or "").upper()
+        status = LOCATION_STATUS.get(raw, default_status)
+        _import_site(trial, centre, status, location, report, actor_id)
+
+
+def _default_site_status(status: TrialStatus | None) -> SiteStatus:
+    if status == TrialStatus.RECRUITING:
+        return SiteStatus.RECRUITING
+    if status in (TrialStatus.CLOSED, TrialStatus.SUSPENDED):
+        return SiteStatus.CLOSED
+    return SiteStatus.UPCOMING
+
+
+def _investigator(location: dict[str, Any]) -> str:
+    for contact in location.get("contacts") or []:
+        if isinstance(contact, dict) and "INVESTIGATOR" in str(contact.get("role", "")).upper():
+            return str(contact.get("name") or "")[:160]
+    return ""
+
+
+def _import_site(
+    trial: Trial,
+    centre: Centre,
+    status: SiteStatus,
+    location: dict[str, Any],
+    report: ImportReport,
+    actor_id: int | None,
+) -> None:
+    site = next((s for s in trial.sites if s.centre_id == centre.id), None)
+    if status == SiteStatus.RECRUITING:
+        holder = services.niche_holder(
+            trial, centre.region_id, exclude_site_id=site.id if site else None
+        )
+        if holder is not None:
+            report.warnings.append(
+                f"{trial.nct_number}: {centre.short_name} kept as upcoming, niche trial "
+                f"already recruiting at {holder.centre.short_name} in {centre.region.name}"
+            )
+            status = SiteStatus.UPCOMING if site is None else site.status
+    if site is None:
+        data = services.SiteData(status=status, investigator_name=_investigator(location))
+        services.add_site(trial, centre, data, actor_id=actor_id)
+        report.sites_added += 1
+        return
+    if status == site.status:
+        return
+    if status not in services.SITE_TRANSITIONS[site.status]:
+        report.warnings.append(
+            f"{trial.nct_number}: {centre.short_name} is {site.status.value}; "
+            f"the registry's {status.value} was not applied"
+        )
+        return
+    services.set_site_status(site, status, actor_id=actor_id)
+    report.sites_updated += 1

@@ -1,0 +1,499 @@
+"""The trial catalogue: search, trial pages, editing trials and sites, niche coverage."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import and_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from referral_app import permissions
+from referral_app.extensions import db
+from referral_app.models import (
+    Centre,
+    Community,
+    Phase,
+    Region,
+    SiteStatus,
+    Trial,
+    TrialSite,
+    TrialStatus,
+    User,
+)
+from referral_app.templating import add_nav_item
+from referral_app.trials import ctgov, services
+from referral_app.trials.forms import (
+    ImportForm,
+    SiteCreateForm,
+    SiteEditForm,
+    TrialForm,
+    TrialSearchForm,
+    phase_choices,
+    site_status_choices,
+    trial_status_choices,
+)
+from referral_app.trials.search import TrialFilters, trial_query
+
+bp = Blueprint("trials", __name__, url_prefix="/trials")
+
+
+def current_language_code() -> str:
+    return str(get_locale() or "fr")
+
+
+add_nav_item(20, "trials.index", _l("Trials"))
+
+
+# ---------------------------------------------------------------------------
+# Search and filter choices (shared with the public directory)
+# ---------------------------------------------------------------------------
+
+
+def community_choices(language: str) -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Community.slug, Community.name_fr, Community.name_en).order_by(Community.name_fr)
+    ).all()
+    return [(r.slug, r.name_en if language == "en" else r.name_fr) for r in rows]
+
+
+def region_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Region.id, Region.name)
+        .where(select(Centre.id).where(Centre.region_id == Region.id).exists())
+        .order_by(Region.code)
+    ).all()
+    return [(str(r.id), r.name) for r in rows]
+
+
+def tumour_site_choices() -> list[tuple[str, str]]:
+    values = db.session.scalars(
+        select(Trial.tumour_site)
+        .where(Trial.tumour_site != "")
+        .distinct()
+        .order_by(Trial.tumour_site)
+    )
+    return [(v, v) for v in values]
+
+
+def search_form_and_filters(
+    args, language: str, statuses=None
+) -> tuple[TrialSearchForm, TrialFilters]:
+    """Read the GET filters; unknown values are ignored rather than refused."""
+    form = TrialSearchForm(args)
+    form.community.choices = [("", _("All communities")), *community_choices(language)]
+    form.tumour_site.choices = [("", _("All tumour sites")), *tumour_site_choices()]
+    form.phase.choices = phase_choices(blank=_("All phases"))
+    form.status.choices = trial_status_choices(blank=_("All statuses"), statuses=statuses)
+    form.region.choices = [("", _("All regions")), *region_choices()]
+
+    def valid(f):
+        return f.data if f.data in {value for value, _label in f.choices if value} else None
+
+    status = valid(form.status)
+    phase = valid(form.phase)
+    region = valid(form.region)
+    filters = TrialFilters(
+        q=(form.q.data or "").strip()[:200],
+        community=valid(form.community),
+        status=TrialStatus(status) if status else None,
+        phase=Phase(phase) if phase else None,
+        tumour_site=valid(form.tumour_site),
+        region_id=int(region) if region else None,
+    )
+    return form, filters
+
+
+def page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def sites_by_region(sites: list[TrialSite]) -> list[tuple[str, list[TrialSite]]]:
+    groups: dict[str, list[TrialSite]] = defaultdict(list)
+    codes: dict[str, str] = {}
+    for site in sites:
+        groups[site.centre.region.name].append(site)
+        codes[site.centre.region.name] = site.centre.region.code
+    return [
+        (name, sorted(groups[name], key=lambda s: s.centre.name))
+        for name in sorted(groups, key=lambda n: codes[n])
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Catalogue
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required
+def index():
+    form, filters = search_form_and_filters(request.args, current_language_code())
+    stmt = trial_query(filters).options(joinedload(Trial.community))
+    page = db.paginate(
+        stmt, page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    return render_template(
+        "trials/index.html",
+        form=form,
+        page=page,
+        can_create=permissions.can_manage_trials(current_user),
+    )
+
+
+def _load_trial(trial_id: int) -> Trial:
+    trial = db.session.scalar(
+        select(Trial)
+        .where(Trial.id == trial_id)
+        .options(
+            joinedload(Trial.community),
+            selectinload(Trial.sites).joinedload(TrialSite.centre),
+            selectinload(Trial.sites).selectinload(TrialSite.intake_contacts),
+        )
+    )
+    if trial is None:
+        abort(404)
+    return trial
+
+
+@bp.route("/<int:trial_id>")
+@login_required
+def detail(trial_id: int):
+    trial = _load_trial(trial_id)
+    centres = services.centres_user_may_open(current_user)
+    site_centres = {s.centre_id for s in trial.sites}
+    can_add_site = any(c.id not in site_centres for c in centres)
+    return render_template(
+        "trials/detail.html",
+        trial=trial,
+        groups=sites_by_region(trial.sites),
+        can_edit=permissions.can_manage_trials(current_user),
+        can_add_site=can_add_site,
+    )
+
+
+def _community_field_choices(form: TrialForm) -> None:
+    form.community_id.choices = [
+        (None, _("No community")),
+        *[
+            (c.id, c.name(current_language_code()))
+            for c in db.session.scalars(select(Community).order_by(Community.name_fr))
+        ],
+    ]
+
+
+def _trial_data(form: TrialForm) -> services.TrialData:
+    return services.TrialData(
+        nct_number=form.nct_number.data,
+        title=" ".join(form.title.data.split()),
+        acronym=(form.acronym.data or "").strip() or None,
+        sponsor=(form.sponsor.data or "").strip(),
+        phase=Phase(form.phase.data),
+        community_id=form.community_id.data,
+        tumour_site=(form.tumour_site.data or "").strip(),
+        conditions=(form.conditions.data or "").strip(),
+        eligibility_summary=(form.eligibility_summary.data or "").strip(),
+        biomarkers=(form.biomarkers.data or "").strip(),
+        is_niche=bool(form.is_niche.data),
+        status=TrialStatus(form.status.data),
+    )
+
+
+def _commit_or_explain() -> bool:
+    """Commit; a database constraint (the niche index, a race) becomes a clear message."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash(
+            _(
+                "The change was refused because it conflicts with another change "
+                "(for a niche trial: only one recruiting centre per region). Reload and try again."
+            ),
+            "danger",
+        )
+        return False
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not permissions.can_manage_trials(current_user):
+        abort(403)
+    form = TrialForm()
+    _community_field_choices(form)
+    if form.validate_on_submit():
+        try:
+            trial = services.create_trial(_trial_data(form), actor_id=current_user.id)
+        except services.TrialError as error:
+            flash(str(error), "danger")
+        else:
+            if _commit_or_explain():
+                flash(_("Trial %(trial)s created.", trial=trial.label), "success")
+                return redirect(url_for("trials.detail", trial_id=trial.id))
+    return render_template("trials/form.html", form=form, trial=None)
+
+
+@bp.route("/<int:trial_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(trial_id: int):
+    if not permissions.can_manage_trials(current_user):
+        abort(403)
+    trial = _load_trial(trial_id)
+    form = TrialForm(obj=trial)
+    if request.method == "GET":
+        form.phase.data = trial.phase.value
+        form.status.data = trial.status.value
+    _community_field_choices(form)
+    allowed = {trial.status, *services.TRIAL_TRANSITIONS[trial.status]}
+    form.status.choices = trial_status_choices(statuses=[s for s in TrialStatus if s in allowed])
+    if form.validate_on_submit():
+        try:
+            changes = services.update_trial(trial, _trial_data(form), actor_id=current_user.id)
+        except services.TrialError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            if _commit_or_explain():
+                if changes:
+                    flash(_("Trial %(trial)s saved.", trial=trial.label), "success")
+                else:
+                    flash(_("Nothing changed."), "info")
+                return redirect(url_for("trials.detail", trial_id=trial.id))
+    return render_template("trials/form.html", form=form, trial=trial)
+
+
+# ---------------------------------------------------------------------------
+# Sites
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:trial_id>/sites/new", methods=["GET", "POST"])
+@login_required
+def add_site(trial_id: int):
+    trial = _load_trial(trial_id)
+    taken = {s.centre_id for s in trial.sites}
+    centres = [c for c in services.centres_user_may_open(current_user) if c.id not in taken]
+    if not centres:
+        if not services.centres_user_may_open(current_user):
+            abort(403)
+        flash(_("Your centre is already a site of this trial."), "info")
+        return redirect(url_for("trials.detail", trial_id=trial.id))
+    form = SiteCreateForm()
+    form.centre_id.choices = [(c.id, f"{c.name} ({c.region.name})") for c in centres]
+    if len(centres) == 1 and request.method == "GET":
+        form.centre_id.data = centres[0].id
+    if form.validate_on_submit():
+        centre = db.session.get(Centre, form.centre_id.data)
+        if centre is None or not services.can_add_site_at(current_user, centre):
+            abort(403)
+        data = services.SiteData(
+            status=SiteStatus(form.status.data), investigator_name=form.investigator_name.data or ""
+        )
+        try:
+            site = services.add_site(trial, centre, data, actor_id=current_user.id)
+        except services.TrialError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            if _commit_or_explain():
+                flash(_("%(centre)s added as a site.", centre=centre.short_name), "success")
+                return redirect(url_for("trials.edit_site", site_id=site.id))
+    return render_template("trials/site_new.html", form=form, trial=trial)
+
+
+def _load_site(site_id: int) -> TrialSite:
+    site = db.session.scalar(
+        select(TrialSite)
+        .where(TrialSite.id == site_id)
+        .options(joinedload(TrialSite.trial), selectinload(TrialSite.intake_contacts))
+    )
+    if site is None:
+        abort(404)
+    return site
+
+
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_site(site_id: int):
+    site = _load_site(site_id)
+    if not permissions.can_manage_site(current_user, site):
+        abort(403)
+    form = SiteEditForm()
+    allowed = {site.status, *services.SITE_TRANSITIONS[site.status]}
+    form.status.choices = site_status_choices([s for s in SiteStatus if s in allowed])
+    staff = list(
+        db.session.scalars(
+            select(User)
+            .where(User.centre_id == site.centre_id, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+    form.intake_contacts.choices = [(u.id, f"{u.name} ({u.email})") for u in staff]
+    if request.method == "GET":
+        form.status.data = site.status.value
+        form.investigator_name.data = site.investigator_name
+        form.intake_contacts.data = [u.id for u in site.intake_contacts]
+    if form.validate_on_submit():
+        data = services.SiteData(
+            status=SiteStatus(form.status.data),
+            investigator_name=form.investigator_name.data or "",
+            intake_contact_ids=list(form.intake_contacts.data or []),
+        )
+        try:
+            changes = services.update_site(site, data, actor_id=current_user.id)
+        except services.TrialError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            if _commit_or_explain():
+                flash(
+                    _("Site saved.") if changes else _("Nothing changed."),
+                    "success" if changes else "info",
+                )
+                return redirect(url_for("trials.detail", trial_id=site.trial_id))
+    return render_template("trials/site_edit.html", form=form, site=site)
+
+
+# ---------------------------------------------------------------------------
+# Niche coverage
+# ---------------------------------------------------------------------------
+
+
+def niche_trials_stmt(community_slug: str | None = None):
+    """Ids of the niche trials still open, in display order."""
+    stmt = select(Trial.id).where(Trial.is_niche.is_(True), Trial.status != TrialStatus.CLOSED)
+    if community_slug:
+        stmt = stmt.join(Community, Community.id == Trial.community_id).where(
+            Community.slug == community_slug
+        )
+    return stmt.order_by(Trial.acronym, Trial.nct_number)
+
+
+def niche_coverage(trial_ids: list[int]):
+    """For these niche trials, each region with centres: the centre recruiting there, or none.
+
+    One query: trials × regions that have an active centre, left-joined to the
+    recruiting site of the trial in the region (the partial unique index
+    ``uq_trial_sites_niche_region`` serves the join).
+    """
+    regions_with_centres = (
+        select(Region.id, Region.code, Region.name)
+        .where(
+            select(Centre.id)
+            .where(Centre.region_id == Region.id, Centre.is_active.is_(True))
+            .exists()
+        )
+        .subquery()
+    )
+    stmt = (
+        select(
+            Trial.id,
+            Trial.acronym,
+            Trial.nct_number,
+            Trial.status,
+            regions_with_centres.c.id.label("region_id"),
+            regions_with_centres.c.name.label("region_name"),
+            Centre.short_name,
+        )
+        .select_from(Trial)
+        .join(regions_with_centres, true())  # every trial × every region
+        .outerjoin(
+            TrialSite,
+            and_(
+                TrialSite.trial_id == Trial.id,
+                TrialSite.region_id == regions_with_centres.c.id,
+                TrialSite.niche.is_(True),
+                TrialSite.status == SiteStatus.RECRUITING,
+            ),
+        )
+        .outerjoin(Centre, Centre.id == TrialSite.centre_id)
+        .where(Trial.id.in_(trial_ids))
+        .order_by(Trial.acronym, Trial.nct_number, regions_with_centres.c.code)
+    )
+    regions: dict[int, str] = {}
+    trials: dict[int, dict] = {}
+    for row in db.session.execute(stmt):
+        regions.setdefault(row.region_id, row.region_name)
+        entry = trials.setdefault(
+            row.id,
+            {
+                "id": row.id,
+                "label": row.acronym or row.nct_number,
+                "status": row.status,
+                "cells": {},
+            },
+        )
+        centres = entry["cells"].setdefault(row.region_id, [])
+        if row.short_name:
+            centres.append(row.short_name)
+    for entry in trials.values():
+        entry["covered"] = sum(1 for centres in entry["cells"].values() if centres)
+        entry["uncovered"] = [regions[r] for r, centres in entry["cells"].items() if not centres]
+    return regions, list(trials.values())
+
+
+@bp.route("/coverage")
+@login_required
+def coverage():
+    slugs = dict(community_choices(current_language_code()))
+    community = request.args.get("community") or None
+    if community not in slugs:
+        community = None
+    page = db.paginate(
+        niche_trials_stmt(community), page=page_number(), per_page=50, error_out=False
+    )
+    regions, rows = niche_coverage(list(page.items))
+    return render_template(
+        "trials/coverage.html",
+        regions=regions,
+        rows=rows,
+        page=page,
+        communities=slugs,
+        community=community,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Import from ClinicalTrials.gov (the same service as ``flask import-ctgov``)
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_ctgov():
+    if not permissions.can_manage_trials(current_user):
+        abort(403)
+    form = ImportForm()
+    form.community.choices = [("", _("None")), *community_choices(current_language_code())]
+    report = None
+    if form.validate_on_submit():
+        slug = form.community.data or None
+        try:
+            report = ctgov.import_studies(
+                form.file.data.read(), community_slug=slug, actor_id=current_user.id
+            )
+        except (ctgov.ImportFileError, services.TrialError) as error:
+            db.session.rollback()
+            flash(_("The file could not be imported: %(error)s", error=str(error)), "danger")
+        else:
+            if _commit_or_explain():
+                flash(
+                    _(
+                        "Import done: %(created)d created, %(updated)d updated, "
+                        "%(sites)d sites added.",
+                        created=report.created,
+                        updated=report.updated,
+                        sites=report.sites_added,
+                    ),
+                    "success",
+                )
+            else:
+                report = None
+    return render_template("trials/import.html", form=form, report=report)

@@ -1,0 +1,104 @@
+"""The benchmark still runs, at a tiny size, and its generated data obeys the rules.
+
+Both commands run as subprocesses, as ``make bench`` does: they build their own
+app on their own database, which must not replace the test app (nor its Celery).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from tests.services import require_postgres
+
+pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def bench_database():
+    admin_url = make_url(require_postgres())
+    name = f"passerelle_bench_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    yield url
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def bench(*args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_generator_and_runner_at_a_tiny_size(bench_database, tmp_path):
+    out = bench(
+        "bench.generate", "--url", bench_database,
+        "--centres", "6", "--trials", "30", "--referrals", "200",
+    )  # fmt: skip
+    assert "'referrals': 200" in out
+
+    engine = sa.create_engine(bench_database)
+    with engine.connect() as conn:
+
+        def count(sql: str) -> int:
+            return conn.scalar(sa.text(sql))
+
+        assert count("SELECT count(*) FROM centres") == 6
+        assert count("SELECT count(*) FROM referrals") == 200
+        assert count("SELECT count(*) FROM referral_events") > 200  # submissions + milestones
+        assert count("SELECT count(*) FROM referrals WHERE identifiers_encrypted IS NOT NULL") == 0
+        assert (
+            count("SELECT count(*) FROM referrals WHERE referring_centre_id = receiving_centre_id")
+            == 0
+        )
+        # only to recruiting sites, and the site is the receiving centre's for the trial
+        assert (
+            count(
+                "SELECT count(*) FROM referrals r JOIN trial_sites s ON s.id = r.site_id "
+                "WHERE s.status <> 'recruiting' OR s.centre_id <> r.receiving_centre_id "
+                "OR s.trial_id <> r.trial_id"
+            )
+            == 0
+        )
+        assert (
+            count(
+                "SELECT count(*) FROM referrals r JOIN users u ON u.id = r.referring_user_id "
+                "WHERE u.centre_id <> r.referring_centre_id"
+            )
+            == 0
+        )
+        # the niche rule: at most one recruiting site per region for a niche trial
+        assert (
+            count(
+                "SELECT count(*) FROM (SELECT trial_id, region_id FROM trial_sites "
+                "WHERE niche AND status = 'recruiting' GROUP BY 1, 2 HAVING count(*) > 1) x"
+            )
+            == 0
+        )
+    engine.dispose()
+
+    report = tmp_path / "latest.md"
+    bench(
+        "bench.run", "--url", bench_database, "--referrals", "200",
+        "--repeat", "1", "--output", str(report),
+    )  # fmt: skip
+    text = report.read_text()
+    assert "| whole dashboard (all of the above) | admin (network) | all time |" in text
+    assert "| overdue now | manager (1 centre) | last 12 months |" in text

@@ -1,0 +1,80 @@
+"""The issue's "done" scenario, end to end through the real command and pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from referral_app.models import Notification, NotificationChannel, SiteStatus, Trial, TrialSite
+from tests.trials.conftest import DATA
+
+
+def test_import_open_site_news_niche_rule_and_public_pages(app, client, login, runner, network, db):
+    # An admin imports a ClinicalTrials.gov file and marks one trial as niche.
+    result = runner.invoke(
+        args=["import-ctgov", str(DATA / "ctgov_sample.json"), "--community", "thoracic"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    trial = db.session.scalar(select(Trial).where(Trial.nct_number == "NCT05000002"))
+    login(network.admin)
+    edit = client.post(
+        f"/trials/{trial.id}/edit",
+        data={
+            "nct_number": trial.nct_number,
+            "title": trial.title,
+            "acronym": trial.acronym,
+            "phase": trial.phase.value,
+            "community_id": str(network.community.id),
+            "status": "recruiting",
+            "is_niche": "y",
+        },
+    )
+    assert edit.status_code == 302
+    client.post("/logout")
+
+    # A coordinator opens a recruiting site at their centre.
+    login(network.chum_coordinator)
+    opened = client.post(
+        f"/trials/{trial.id}/sites/new",
+        data={"centre_id": str(network.chum.id), "status": "recruiting"},
+    )
+    assert opened.status_code == 302
+    client.post("/logout")
+
+    # The community's members at the other centres get the news in-app and by e-mail.
+    rows = [
+        row
+        for row in db.session.scalars(
+            select(Notification).where(Notification.template == "trial_news_site_opened")
+        )
+        if row.context["trial_id"] == trial.id and row.context["centre"] == "CHUM"
+    ]
+    assert {(r.recipient_id, r.channel) for r in rows} == {
+        (user.id, channel)
+        for user in (network.jgh_coordinator, network.chus_nurse, network.hclm_physician)
+        for channel in NotificationChannel
+    }
+
+    # The niche rule refuses a second recruiting site in the same region.
+    login(network.jgh_coordinator)
+    second = client.post(
+        f"/trials/{trial.id}/sites/new",
+        data={"centre_id": str(network.jgh.id), "status": "recruiting"},
+    )
+    assert second.status_code == 200
+    assert "Université de Montréal already recruits for it in Montréal" in second.text
+    client.post("/logout")
+
+    # The public pages show the result without login.
+    assert "RET-NICHE" in client.get("/directory?q=RET-NICHE").text
+    detail = client.get(f"/directory/{trial.id}").text
+    assert "Centre hospitalier de l&#39;Université de Montréal" in detail
+    assert "Hôpital Charles-Le Moyne" in detail
+    assert "RET-NICHE" in client.get("/communities/thoracic").text
+    db.session.expire_all()
+    statuses = {
+        s.centre.short_name: s.status
+        for s in db.session.scalars(select(TrialSite).where(TrialSite.trial_id == trial.id))
+    }
+    assert statuses == {"CHUM": SiteStatus.RECRUITING, "HCLM": SiteStatus.UPCOMING}
+    assert all(s.niche for s in db.session.scalars(select(TrialSite)) if s.trial_id == trial.id)

@@ -1,0 +1,125 @@
+"""The demo network, end to end: two centres take referrals through the browser pages.
+
+Elodie (CHUM coordinator) refers to a trial site at the JGH; Nadia (JGH nurse)
+handles it. One referral goes to enrolled; another is declined and redirected.
+Geneviève, at the CHU de Québec, sees neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from referral_app import seed_data
+from referral_app.models import (
+    Centre,
+    Referral,
+    ReferralState,
+    SiteStatus,
+    Trial,
+    TrialSite,
+    TrialStatus,
+    User,
+)
+from referral_app.seeding import seed_demo
+
+S = ReferralState
+
+
+def _user(db, email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _jgh_site(db) -> TrialSite:
+    jgh = db.session.scalar(select(Centre).where(Centre.short_name == "JGH"))
+    return db.session.scalars(
+        select(TrialSite)
+        .join(Trial)
+        .where(
+            TrialSite.centre_id == jgh.id,
+            TrialSite.status == SiteStatus.RECRUITING,
+            Trial.status == TrialStatus.RECRUITING,
+        )
+        .order_by(TrialSite.id)
+    ).first()
+
+
+def _file(client, site: TrialSite, hin: str, dob: str) -> int:
+    form = {
+        "action": "submit",
+        "urgency": "routine",
+        "patient_consent": "y",
+        "patient_name": "Demo Patient",
+        "date_of_birth": dob,
+        "health_insurance_number": hin,
+        "patient_language": "fr",
+        "patient_region_id": str(site.centre.region_id),
+        "diagnosis": "Demo diagnosis",
+        "stage": "III",
+        "ecog": "1",
+        "prior_lines": "0",
+    }
+    response = client.post(f"/referrals/new/{site.id}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    return int(re.search(r"/referrals/(\d+)$", response.headers["Location"]).group(1))
+
+
+def _act(client, referral_id: int, event: str, db, **fields):
+    db.session.expire_all()
+    version = db.session.get(Referral, referral_id).version
+    response = client.post(
+        f"/referrals/{referral_id}/events/{event}", data={"version": version, **fields}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    return db.session.get(Referral, referral_id)
+
+
+def test_demo_users_take_referrals_through_the_pages(app, db, client, login):
+    seed_demo()
+    site = _jgh_site(db)
+    elodie = _user(db, "elodie.marchand@chum.passerelle.test")
+    nadia = _user(db, "nadia.haddad@jgh.passerelle.test")
+    genevieve = _user(db, "genevieve.turcotte@chudequebec.passerelle.test")
+    password = seed_data.DEMO_PASSWORD
+
+    login(elodie, password)
+    first = _file(client, site, "DEMP 7001 0101", "1970-01-01")
+    second = _file(client, site, "DEMO 7502 0202", "1975-02-02")
+    client.post("/logout")
+
+    login(nadia, password)
+    inbox = client.get("/referrals/incoming").get_data(as_text=True)
+    for referral_id in (first, second):
+        assert db.session.get(Referral, referral_id).reference in inbox
+    _act(client, first, "acknowledge", db)
+    _act(client, first, "accept", db)
+    _act(client, first, "schedule_consult", db, consult_on="2030-02-01")
+    _act(client, first, "start_screening", db, consent_on=dt.date.today().isoformat())
+    done = _act(
+        client,
+        first,
+        "enroll",
+        db,
+        enrolled_on=dt.date.today().isoformat(),
+        study_subject_id="JGH-001",
+    )
+    assert done.state == S.ENROLLED
+    declined = _act(client, second, "decline", db, reason_code="not_eligible", note="Stage")
+    assert declined.state == S.DECLINED
+    client.post("/logout")
+
+    login(elodie, password)
+    page = client.get(f"/referrals/{second}").get_data(as_text=True)
+    assert "Redirect" in page or "Rediriger" in page
+    response = client.post(f"/referrals/{second}/redirect")
+    assert response.status_code == 302
+    draft = db.session.scalar(select(Referral).where(Referral.previous_referral_id == second))
+    assert draft.state == S.DRAFT and draft.referring_user_id == elodie.id
+    client.post("/logout")
+
+    login(genevieve, password)
+    for referral_id in (first, second, draft.id):
+        assert client.get(f"/referrals/{referral_id}").status_code == 404

@@ -1,0 +1,41 @@
+"""The demo referrals respect the workflow's rules and give the reports something."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from referral_app.models import Referral, ReferralEvent, SiteStatus, TrialSite
+from referral_app.reports import queries
+from referral_app.reports.scope import Filters, Scope, referral_conditions
+from referral_app.seeding import seed_demo
+
+
+def test_seed_demo_referrals_command(app, db, runner):
+    seed_demo()
+    result = runner.invoke(args=["seed-demo-referrals", "--count", "150"])
+    assert result.exit_code == 0, result.output
+    assert "Created 150 demo referrals" in result.output
+
+    referrals = db.session.scalars(sa.select(Referral)).all()
+    assert len(referrals) == 150
+    for referral in referrals:
+        assert referral.referring_centre_id != referral.receiving_centre_id
+        assert referral.identifiers_encrypted is None and referral.patient_key is None
+        assert referral.reference.startswith("REF-20")
+        assert referral.reference.endswith(f"-{referral.id:06d}")
+    recruiting = set(
+        db.session.scalars(sa.select(TrialSite.id).where(TrialSite.status == SiteStatus.RECRUITING))
+    )
+    assert {r.site_id for r in referrals} <= recruiting
+    events = db.session.scalar(sa.select(sa.func.count()).select_from(ReferralEvent))
+    assert events >= 150  # at least the submission of each
+
+    board = queries.summary(referral_conditions(Scope("network"), Filters()))
+    assert board.submitted == 150
+    assert 0 < board.enrolled < board.accepted < board.acknowledged <= 150
+
+
+def test_seed_demo_referrals_needs_the_network(app, runner):
+    result = runner.invoke(args=["seed-demo-referrals", "--count", "5"])
+    assert result.exit_code != 0
+    assert "seed-demo" in result.output

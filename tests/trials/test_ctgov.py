@@ -1,0 +1,148 @@
+"""Import from a ClinicalTrials.gov API v2 export (tests/trials/data/ctgov_sample.json)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from referral_app.models import Notification, Phase, SiteStatus, Trial, TrialSite, TrialStatus
+from referral_app.trials import ctgov
+from tests.trials.conftest import DATA
+
+SAMPLE = DATA / "ctgov_sample.json"
+
+
+def _trial(db, nct):
+    return db.session.scalar(select(Trial).where(Trial.nct_number == nct))
+
+
+def _sites(trial):
+    return {s.centre.short_name: s.status for s in trial.sites}
+
+
+def test_import_creates_trials_and_matches_quebec_locations(network, db):
+    report = ctgov.import_studies(SAMPLE, community_slug="thoracic")
+    db.session.commit()
+    assert (report.created, report.updated, report.sites_added) == (2, 0, 4)
+    assert report.unmatched == ["NCT05000001: Clinique Privée Imaginaire (Montréal)"]
+    assert len(report.skipped) == 1 and "NOT-AN-NCT" in report.skipped[0]
+
+    kras = _trial(db, "NCT05000001")
+    assert kras.acronym == "KRYSTAL-Q"
+    assert kras.phase == Phase.PHASE2
+    assert kras.status == TrialStatus.RECRUITING
+    assert kras.sponsor == "Borealis Oncology"
+    assert kras.community_id == network.community.id
+    assert kras.source == "ctgov"
+    assert "KRAS G12C" in kras.conditions
+    assert kras.eligibility_summary.startswith("Inclusion Criteria:\n* Advanced NSCLC")
+    assert _sites(kras) == {
+        "CHUM": SiteStatus.RECRUITING,
+        "JGH": SiteStatus.RECRUITING,
+        "CHUS": SiteStatus.UPCOMING,
+    }
+    chum = next(s for s in kras.sites if s.centre.short_name == "CHUM")
+    assert chum.investigator_name == "Étienne Rousseau-Vachon"
+    assert chum.region_id == network.montreal.id
+
+    ret = _trial(db, "NCT05000002")
+    assert ret.phase == Phase.PHASE1_2
+    assert ret.status == TrialStatus.UPCOMING
+    assert _sites(ret) == {"HCLM": SiteStatus.UPCOMING}
+
+
+def test_reimport_updates_instead_of_duplicating(network, db):
+    ctgov.import_studies(SAMPLE, community_slug="thoracic")
+    db.session.commit()
+    data = json.loads(SAMPLE.read_text())
+    study = data["studies"][0]["protocolSection"]
+    study["identificationModule"]["briefTitle"] = "A new title"
+    study["contactsLocationsModule"]["locations"][2]["status"] = "RECRUITING"  # CHUS opens
+    study["contactsLocationsModule"]["locations"][1]["status"] = "COMPLETED"  # JGH closes
+    report = ctgov.import_studies(data)
+    db.session.commit()
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    assert (report.sites_added, report.sites_updated) == (0, 2)
+    assert db.session.scalar(select(func.count(Trial.id))) == 2
+    assert db.session.scalar(select(func.count(TrialSite.id))) == 4
+    kras = _trial(db, "NCT05000001")
+    assert kras.title == "A new title"
+    assert _sites(kras)["CHUS"] == SiteStatus.RECRUITING
+    assert _sites(kras)["JGH"] == SiteStatus.CLOSED
+
+
+def test_import_respects_the_niche_rule(network, make, db):
+    make.trial(
+        nct_number="NCT05000001", acronym="KRYSTAL-Q", is_niche=True, community=network.community
+    )
+    db.session.commit()
+    report = ctgov.import_studies(SAMPLE)
+    db.session.commit()
+    kras = _trial(db, "NCT05000001")
+    assert _sites(kras)["CHUM"] == SiteStatus.RECRUITING
+    assert _sites(kras)["JGH"] == SiteStatus.UPCOMING
+    assert any("JGH kept as upcoming" in w and "CHUM" in w for w in report.warnings)
+    assert kras.is_niche  # local curation is kept
+
+
+def test_import_announces_new_trials_and_sites_to_the_community(network, db):
+    ctgov.import_studies(SAMPLE, community_slug="thoracic")
+    db.session.commit()
+    templates = set(db.session.scalars(select(Notification.template).distinct()))
+    assert templates == {
+        "trial_news_trial_recruiting",
+        "trial_news_trial_upcoming",
+        "trial_news_site_opened",
+    }
+
+
+@pytest.mark.parametrize(
+    ("phases", "phase"),
+    [
+        (["EARLY_PHASE1"], Phase.PHASE1),
+        (["PHASE2", "PHASE3"], Phase.PHASE2_3),
+        (["PHASE3"], Phase.PHASE3),
+        (["NA"], Phase.NA),
+        ([], Phase.NA),
+    ],
+)
+def test_phase_mapping(phases, phase):
+    assert ctgov.map_phase(phases) == phase
+
+
+def test_matcher_uses_names_aliases_and_unique_cities(network, db):
+    from referral_app.models import Centre
+
+    matcher = ctgov.CentreMatcher(list(db.session.scalars(select(Centre))))
+    assert matcher.match("CHUM - Centre de recherche", "Montreal").short_name == "CHUM"
+    assert matcher.match("Sir Mortimer B. Davis Jewish General", "").short_name == "JGH"
+    assert matcher.match("Some clinic", "Sherbrooke").short_name == "CHUS"
+    assert matcher.match("Some clinic", "Montréal") is None  # two centres there
+
+
+def test_bad_files_are_refused_clearly(network, db, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(ctgov.ImportFileError, match="Cannot read the file as JSON"):
+        ctgov.import_studies(broken)
+    with pytest.raises(ctgov.ImportFileError, match="Expected a ClinicalTrials.gov export"):
+        ctgov.import_studies({"something": 1})
+    with pytest.raises(ctgov.ImportFileError, match="Unknown community 'nope'"):
+        ctgov.import_studies(SAMPLE, community_slug="nope")
+
+
+def test_cli_command_prints_a_summary(network, runner, db):
+    result = runner.invoke(args=["import-ctgov", str(SAMPLE), "--community", "thoracic"])
+    assert result.exit_code == 0, result.output
+    assert "Trials created: 2, updated: 0" in result.output
+    assert "Sites added: 4" in result.output
+    assert "Unmatched Quebec locations: 1" in result.output
+    assert "Clinique Privée Imaginaire" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Trial.id))) == 2
+    again = runner.invoke(args=["import-ctgov", str(SAMPLE)])
+    assert "Trials created: 0, updated: 0, unchanged: 2" in again.output
+    bad = runner.invoke(args=["import-ctgov", str(SAMPLE), "--community", "nope"])
+    assert bad.exit_code != 0 and "Unknown community" in bad.output

@@ -1,0 +1,13 @@
+"""Report export jobs: write a large export file and report its progress."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="passerelle.run_export", ignore_result=True)
+def run_export(job_id: int) -> str | None:
+    """Write the file of ``ExportJob`` ``job_id`` (``reports.exports.run_export_job``)."""
+    from referral_app.reports.exports import run_export_job
+
+    return run_export_job(job_id)
