@@ -39,15 +39,20 @@ def _format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> st
     return format_date(value, fmt)
 
 
-_nav_registry: list[tuple[int, str, object, object]] = []
+_nav_registry: list[tuple[int, str, object, object, str]] = []
 
 
-def add_nav_item(order: int, endpoint: str, text, visible=lambda user: True) -> None:
-    """Features add their navigation entries here (``text`` is a lazy string)."""
-    _nav_registry.append((order, endpoint, text, visible))
+def add_nav_item(
+    order: int, endpoint: str, text, visible=lambda user: True, menu: str = "main"
+) -> None:
+    """Features add their navigation entries here (``text`` is a lazy string).
+
+    ``menu`` is ``"main"`` (the navigation bar) or ``"user"`` (the user's menu).
+    """
+    _nav_registry.append((order, endpoint, text, visible, menu))
 
 
-def nav_items() -> list[tuple[str, str, bool]]:
+def nav_items(menu: str = "main") -> list[tuple[str, str, bool]]:
     """(endpoint, label, active) for the logged-in navigation bar.
 
     The item whose endpoint is the current page is active; on other pages of a
@@ -55,8 +60,8 @@ def nav_items() -> list[tuple[str, str, bool]]:
     """
     visible = [
         (endpoint, str(text))
-        for _order, endpoint, text, is_visible in sorted(_nav_registry, key=lambda row: row[0])
-        if current_user.is_authenticated and is_visible(current_user)
+        for _order, endpoint, text, is_visible, where in sorted(_nav_registry, key=lambda r: r[0])
+        if where == menu and current_user.is_authenticated and is_visible(current_user)
     ]
     active = next((e for e, _t in visible if e == request.endpoint), None)
     if active is None:

@@ -39,6 +39,7 @@ from referral_app.models import (
 )
 from referral_app.models.user import new_session_nonce
 from referral_app.security import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from referral_app.templating import add_nav_item
 from referral_app.trials.news import absolute_url
 
 RESET_MAX_AGE = 3600
@@ -174,6 +175,9 @@ class ChangePasswordForm(NewPasswordForm):
 # ---------------------------------------------------------------------------
 # Views (on the ``auth`` blueprint)
 # ---------------------------------------------------------------------------
+
+
+add_nav_item(5, "auth.change_password", _l("Change password"), menu="user")
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

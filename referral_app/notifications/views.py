@@ -33,12 +33,13 @@ def _register_helpers(state) -> None:
 
 
 # Once per process (the module is imported once), whatever the number of apps.
-templating.add_nav_item(90, "outbox.index", _l("Outbox"), permissions.is_admin)
+templating.add_nav_item(30, "outbox.index", _l("Outbox"), permissions.is_admin, menu="user")
 templating.add_nav_item(
     95,
     "dev_mailbox.index",
     _l("Mailbox (development)"),
     lambda user: bool(current_app.config.get("SHOW_DEV_MAILBOX")),
+    menu="user",
 )
 
 

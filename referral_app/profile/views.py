@@ -16,7 +16,7 @@ from referral_app.extensions import db
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
-templating.add_nav_item(90, "profile.tokens", _l("API tokens"))
+templating.add_nav_item(10, "profile.tokens", _l("API tokens"), menu="user")
 
 
 class TokenForm(FlaskForm):

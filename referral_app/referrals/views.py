@@ -47,8 +47,8 @@ from referral_app.workflow import (
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
-templating.add_nav_item(20, "referrals.incoming", _l("Referrals"))
-templating.add_nav_item(21, "referrals.new", _l("New referral"), permissions.can_file_referral)
+templating.add_nav_item(10, "referrals.incoming", _l("Referrals"))
+templating.add_nav_item(11, "referrals.new", _l("New referral"), permissions.can_file_referral)
 
 
 # -- Helpers ------------------------------------------------------------------
