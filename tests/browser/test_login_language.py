@@ -60,6 +60,12 @@ def test_no_request_leaves_the_machine(browser_page, db):
             else None
         ),
     )
-    page.goto(page.base + "/")
-    page.goto(page.base + "/login")
+    errors = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    for path in ("/", "/login", "/directory", "/communities"):
+        page.goto(page.base + path)
+        page.wait_for_load_state("networkidle")
     assert outside == []
+    assert errors == []  # no missing asset (favicon included), no CSP violation
