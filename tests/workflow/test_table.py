@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from referral_app import workflow
 from referral_app.models import Notification, ReferralEvent, ReferralState
 from referral_app.workflow import Event, IllegalTransition, NotPermitted
-from tests.workflow.conftest import valid_data
+from tests.referrals.conftest import valid_data
 
 S = ReferralState
 OPEN = ["submitted", "acknowledged", "info_requested", "accepted", "scheduled", "screening"]
