@@ -17,6 +17,7 @@ The database is created if missing and its tables are dropped and re-created.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -76,7 +77,6 @@ def generate(
 ) -> dict[str, int]:
     """Re-create the schema in ``url`` and fill it; returns the row counts."""
     from referral_app.extensions import db
-    from referral_app.reports.calendar import ensure_calendar
     from referral_app.seed_data import REGIONS
 
     ensure_database(url)
@@ -86,8 +86,6 @@ def generate(
         engine = db.engine
         db.metadata.drop_all(engine)
         db.metadata.create_all(engine)
-        ensure_calendar()
-        db.session.commit()
         dropped = _drop_bulk_indexes(engine)
         with engine.begin() as conn:
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
@@ -286,7 +284,36 @@ _REASONS = {
 }
 
 
+def _calendar(conn) -> None:
+    """A temporary calendar of Quebec business days for the generation's date arithmetic.
+
+    ``ordinal`` counts the business days up to and including each day, so the business
+    days after ``a`` up to ``b`` are ``ordinal(b) - ordinal(a)`` (the same count as
+    ``business_days.business_days_between``), and ``a`` plus ``n`` business days is
+    the business day whose ordinal is ``ordinal(a) + n``.
+    """
+    from referral_app.business_days import is_business_day
+
+    first = dt.date.today().replace(month=1, day=1) - dt.timedelta(days=366 * (YEARS + 1))
+    last = dt.date.today() + dt.timedelta(days=366)
+    rows, ordinal, day = [], 0, first
+    while day <= last:
+        business = is_business_day(day)
+        ordinal += int(business)
+        rows.append({"day": day, "ordinal": ordinal, "business": business})
+        day += dt.timedelta(days=1)
+    conn.execute(
+        sa.text(
+            "CREATE TEMP TABLE bench_calendar (day date PRIMARY KEY, ordinal int NOT NULL, "
+            "is_business_day boolean NOT NULL) ON COMMIT DROP"
+        )
+    )
+    conn.execute(sa.text("INSERT INTO bench_calendar VALUES (:day, :ordinal, :business)"), rows)
+    conn.execute(sa.text("ANALYZE bench_calendar"))
+
+
 def _referrals(conn, centres: int, count: int) -> None:
+    _calendar(conn)
     conn.execute(
         sa.text(
             """
@@ -351,7 +378,8 @@ def _referrals(conn, centres: int, count: int) -> None:
                 created_at, updated_at, submitted_at, acknowledged_at, info_requested_at,
                 state_before_info, paused_business_days, ack_due_on, decision_due_on,
                 decided_at, consult_on, consent_on, screening_at, enrolled_on, enrolled_at,
-                study_subject_id, closed_at, outcome_reason)
+                study_subject_id, closed_at, outcome_reason, ack_business_days,
+                decision_business_days, enrollment_business_days)
             SELECT
                 r.id,
                 'REF-' || extract(year FROM r.submitted_at AT TIME ZONE 'America/Toronto')
@@ -365,8 +393,7 @@ def _referrals(conn, centres: int, count: int) -> None:
                 r.submitted_at - interval '2 hours', coalesce(m.closed_at, r.submitted_at),
                 r.submitted_at, m.acknowledged_at, m.info_requested_at,
                 CASE WHEN r.state = 'info_requested' THEN 'acknowledged' END,
-                CASE WHEN m.decided_at IS NOT NULL AND r.u4 < 0.15
-                     THEN 1 + floor(r.u3 * 4)::int ELSE 0 END,
+                p.paused,
                 ack_due.day, decision_due.day,
                 m.decided_at,
                 CASE WHEN r.state IN ('scheduled', 'screening', 'enrolled', 'screen_failed')
@@ -375,7 +402,14 @@ def _referrals(conn, centres: int, count: int) -> None:
                 m.enrolled_at::date, m.enrolled_at,
                 CASE WHEN r.state = 'enrolled' THEN 'S-' || r.id END,
                 m.closed_at,
-                {reason}
+                {reason},
+                -- as workflow.record_durations: first answer, decision less pauses,
+                -- enrollment date
+                answered.ordinal - sub.ordinal,
+                CASE WHEN m.decided_at IS NOT NULL
+                     THEN greatest(0, decided.ordinal - sub.ordinal - p.paused) END,
+                CASE WHEN m.enrolled_at IS NOT NULL
+                     THEN greatest(0, enrolled.ordinal - sub.ordinal) END
             FROM bench_steps r
             CROSS JOIN LATERAL (
                 SELECT
@@ -412,12 +446,22 @@ def _referrals(conn, centres: int, count: int) -> None:
                                 THEN a.acknowledged_raw + interval '2 days'
                        END AS closed_at
             ) m
-            JOIN business_day_calendar sub
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN m.decided_at IS NOT NULL AND r.u4 < 0.15
+                            THEN 1 + floor(r.u3 * 4)::int ELSE 0 END AS paused
+            ) p
+            JOIN bench_calendar sub
               ON sub.day = (r.submitted_at AT TIME ZONE 'America/Toronto')::date
-            JOIN business_day_calendar ack_due
+            JOIN bench_calendar ack_due
               ON ack_due.ordinal = sub.ordinal + 2 AND ack_due.is_business_day
-            JOIN business_day_calendar decision_due
+            JOIN bench_calendar decision_due
               ON decision_due.ordinal = sub.ordinal + 7 AND decision_due.is_business_day
+            LEFT JOIN bench_calendar answered
+              ON answered.day = (coalesce(m.acknowledged_at, m.decided_at)
+                                 AT TIME ZONE 'America/Toronto')::date
+            LEFT JOIN bench_calendar decided
+              ON decided.day = (m.decided_at AT TIME ZONE 'America/Toronto')::date
+            LEFT JOIN bench_calendar enrolled ON enrolled.day = m.enrolled_at::date
             ORDER BY r.id
             """
         ),

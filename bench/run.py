@@ -84,12 +84,9 @@ def run(repeat: int) -> tuple[list[tuple[str, str, str, float]], dict[str, float
     from referral_app.business_days import today
     from referral_app.extensions import db
     from referral_app.models import Referral, Trial
-    from referral_app.reports.calendar import ensure_calendar
     from referral_app.reports.forms import default_date_from
     from referral_app.reports.scope import Filters, Scope
 
-    ensure_calendar()
-    db.session.commit()
     some_id = db.session.scalar(sa.select(sa.func.max(Referral.id))) // 2
     baselines = {
         "SELECT count(*) FROM referrals": timed(

@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from referral_app import audit, permissions
 from referral_app.extensions import db
 from referral_app.models import OPEN_STATES, Referral, User
-from referral_app.referrals.text import gettext_safe as _
 
 RAMQ_PATTERN = re.compile(r"^[A-Z]{4}\d{8}$")
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -49,8 +50,6 @@ from referral_app.models import (
 )
 from referral_app.notify import Audience
 from referral_app.permissions import CLINICAL_ROLES
-from referral_app.referrals.text import gettext_safe as _
-from referral_app.referrals.text import text_of
 from referral_app.timeutil import utcnow
 
 S = ReferralState
@@ -156,7 +155,7 @@ def reason_label(code: str | None, event: str | None = None) -> str:
     }.get(event or "", [DeclineReason, ScreenFailCategory, WithdrawReason])
     for kind in kinds:
         try:
-            return text_of(REASON_LABELS[kind(code)])
+            return str(REASON_LABELS[kind(code)])
         except ValueError:
             continue
     return code
@@ -164,7 +163,7 @@ def reason_label(code: str | None, event: str | None = None) -> str:
 
 def event_label(event: str) -> str:
     try:
-        return text_of(EVENT_LABELS[Event(event)])
+        return str(EVENT_LABELS[Event(event)])
     except ValueError:
         return event
 
@@ -252,7 +251,7 @@ class Field:
     not_in_future: bool = False
 
     def choice_pairs(self) -> list[tuple[str, str]]:
-        return [(c.value, text_of(REASON_LABELS[c])) for c in self.choices]
+        return [(c.value, str(REASON_LABELS[c])) for c in self.choices]
 
 
 def _note(label, required: bool = True) -> Field:
@@ -316,7 +315,7 @@ class Transition:
 
     @property
     def label(self) -> str:
-        return text_of(EVENT_LABELS[self.event])
+        return str(EVENT_LABELS[self.event])
 
 
 def _rows(sources, event: Event, side: Side, target, fields=(), notify_=()) -> list[Transition]:
@@ -446,7 +445,7 @@ def _find_transition(referral: Referral, event: Event, user: User) -> Transition
 def _state_label(state: ReferralState) -> str:
     from referral_app.labels import STATE_LABELS
 
-    return text_of(STATE_LABELS[state])
+    return str(STATE_LABELS[state])
 
 
 # -- Field parsing ------------------------------------------------------------
@@ -692,6 +691,38 @@ def _effect(referral: Referral, t: Transition, values: dict[str, Any], now: dt.d
     if t.target in (S.DECLINED, S.SCREEN_FAILED, S.WITHDRAWN, S.ENROLLED):
         referral.closed_at = now
         referral.outcome_reason = reason.value if reason else t.target.value
+    record_durations(referral)
+
+
+def record_durations(referral: Referral) -> None:
+    """Store the business days from submission to each milestone reached (DESIGN §5).
+
+    - to acknowledge: to the first answer, the acknowledgement or else the decision
+      (a forward clears the acknowledgement, so the clock runs to the new answer);
+    - to decision: to the decision, less the business days paused waiting for
+      information (``paused_business_days``, as it stands now);
+    - to enrollment: to the enrollment date.
+
+    None for a milestone not reached. Called after every event, so the stored values
+    always follow the milestones; reports read these columns.
+    """
+    submitted = referral.submitted_at
+    if submitted is None:
+        referral.ack_business_days = None
+        referral.decision_business_days = None
+        referral.enrollment_business_days = None
+        return
+    between = business_days.business_days_between
+    answered = referral.acknowledged_at or referral.decided_at
+    referral.ack_business_days = between(submitted, answered) if answered else None
+    referral.decision_business_days = (
+        max(0, between(submitted, referral.decided_at) - (referral.paused_business_days or 0))
+        if referral.decided_at
+        else None
+    )
+    referral.enrollment_business_days = (
+        between(submitted, referral.enrolled_on) if referral.enrolled_on else None
+    )
 
 
 def _target_state(referral: Referral, t: Transition) -> ReferralState:

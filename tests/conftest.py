@@ -139,6 +139,8 @@ def runner(app):
 
 
 _seq = itertools.count(1)
+# Set by the workflow at each milestone (``workflow.record_durations``), unless given.
+DURATION_COLUMNS = {"ack_business_days", "decision_business_days", "enrollment_business_days"}
 
 
 class Factory:
@@ -334,6 +336,8 @@ class Factory:
             referral.reference = kw.get("reference") or workflow.reference_for(referral)
             if "ack_due_on" not in kw and "decision_due_on" not in kw:
                 workflow.start_clocks(referral, referral.submitted_at)
+            if not DURATION_COLUMNS & kw.keys():
+                workflow.record_durations(referral)
         if events:
             self.session.add(
                 ReferralEvent(

@@ -12,13 +12,13 @@ from typing import Any
 import flask_smorest
 import marshmallow as ma
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from referral_app.api import tokens
 from referral_app.extensions import db
 from referral_app.models import User
-from referral_app.referrals.text import gettext_safe as _
 from referral_app.workflow import (
     DuplicateReferral,
     StaleReferral,

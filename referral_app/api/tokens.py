@@ -12,12 +12,12 @@ import datetime as dt
 import hashlib
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from referral_app import audit
 from referral_app.extensions import db
 from referral_app.models import ApiToken, User
-from referral_app.referrals.text import gettext_safe as _
 from referral_app.timeutil import as_utc, utcnow
 
 PREFIX_LENGTH = 8

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -27,7 +28,6 @@ from referral_app.models import (
     TrialStatus,
 )
 from referral_app.referrals import services
-from referral_app.referrals.text import gettext_safe as _
 from referral_app.timeutil import as_utc
 from referral_app.trials import search
 

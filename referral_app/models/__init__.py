@@ -1,7 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from referral_app.models.audit import AuditLog, ExportJob
-from referral_app.models.calendar import BusinessDay
 from referral_app.models.community import Community, JoinRequest, Membership
 from referral_app.models.enums import (
     OPEN_STATES,
@@ -30,7 +29,6 @@ __all__ = [
     "TERMINAL_STATES",
     "ApiToken",
     "AuditLog",
-    "BusinessDay",
     "Centre",
     "Comment",
     "Community",

@@ -51,11 +51,22 @@ class Referral(db.Model):
         sa.CheckConstraint("ecog IS NULL OR (ecog BETWEEN 0 AND 4)", name="ecog_range"),
         sa.CheckConstraint("prior_lines IS NULL OR prior_lines >= 0", name="prior_lines"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("ack_business_days >= 0", name="ack_business_days"),
+        sa.CheckConstraint("decision_business_days >= 0", name="decision_business_days"),
+        sa.CheckConstraint("enrollment_business_days >= 0", name="enrollment_business_days"),
         sa.Index("ix_referrals_receiving_state", "receiving_centre_id", "state", "submitted_at"),
         sa.Index("ix_referrals_referring_state", "referring_centre_id", "state", "created_at"),
         sa.Index("ix_referrals_trial_state", "trial_id", "state"),
         sa.Index("ix_referrals_state_submitted", "state", "submitted_at"),
-        sa.Index("ix_referrals_submitted_at", "submitted_at"),
+        # Submission order and date ranges; the stored durations ride along, so the
+        # reports' duration figures are an index-only scan.
+        sa.Index(
+            "ix_referrals_submitted_durations",
+            "submitted_at",
+            "ack_business_days",
+            "decision_business_days",
+            "enrollment_business_days",
+        ),
         sa.Index("ix_referrals_patient_key", "patient_key"),
     )
 
@@ -119,6 +130,12 @@ class Referral(db.Model):
     study_subject_id: Mapped[str | None] = mapped_column(sa.String(60))
     closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     outcome_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    # Business days from submission to each milestone, stored by the workflow when the
+    # milestone happens (``workflow.record_durations``) so reports read one column
+    # instead of counting business days over every referral.
+    ack_business_days: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    decision_business_days: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    enrollment_business_days: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     trial: Mapped[Trial] = relationship()
     site: Mapped[TrialSite] = relationship()

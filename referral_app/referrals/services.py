@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import joinedload
 
@@ -31,7 +32,6 @@ from referral_app.models import (
     Urgency,
     User,
 )
-from referral_app.referrals.text import gettext_safe as _
 from referral_app.trials import search
 from referral_app.workflow import (
     Event,

@@ -158,6 +158,7 @@ def _create(rng, site: TrialSite, referrer: User, receiver: User, submitted, now
     history = _History(referral, referrer, receiver)
     history.add("submit", S.DRAFT, S.SUBMITTED, submitted, referrer)
     _progress(rng, referral, history, _Clock(rng, now, submitted))
+    workflow.record_durations(referral)
     db.session.add_all(history.events)
     return referral
 

@@ -1,9 +1,9 @@
 """Small SQL building blocks that differ between PostgreSQL and SQLite.
 
-Business days are counted in Quebec's calendar, so timestamps (stored in UTC) are
-turned into Quebec dates first. PostgreSQL does it with ``timezone()``; SQLite has
-no time-zone database, so a ``quebec_date()`` SQL function is added to every
-SQLite connection (the same Python code as ``business_days.local_date``).
+Months are Quebec months, so timestamps (stored in UTC) are turned into Quebec
+time first. PostgreSQL does it with ``timezone()``; SQLite has no time-zone
+database, so a ``quebec_date()`` SQL function is added to every SQLite connection
+(the same Python code as ``business_days.local_date``).
 """
 
 from __future__ import annotations
@@ -21,31 +21,12 @@ from referral_app.business_days import local_date
 QUEBEC_TZ_NAME = "America/Toronto"
 
 
-class quebec_day(FunctionElement):  # noqa: N801 (SQL function style)
-    """The Quebec calendar date of a UTC timestamp column."""
-
-    type = sa.Date()
-    inherit_cache = True
-    name = "quebec_day"
-
-
 class quebec_month(FunctionElement):  # noqa: N801 (SQL function style)
     """``YYYY-MM`` of a UTC timestamp in Quebec time."""
 
     type = sa.String()
     inherit_cache = True
     name = "quebec_month"
-
-
-@compiles(quebec_day, "postgresql")
-def _quebec_day_pg(element, compiler, **kw) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CAST(timezone('{QUEBEC_TZ_NAME}', {arg}) AS DATE)"
-
-
-@compiles(quebec_day)
-def _quebec_day_sqlite(element, compiler, **kw) -> str:
-    return f"quebec_date({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(quebec_month, "postgresql")
@@ -78,7 +59,3 @@ def _add_sqlite_functions(dbapi_connection, _record) -> None:
 def count_if(condition) -> sa.ColumnElement[int]:
     """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: a portable conditional count."""
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-def not_negative(value) -> sa.ColumnElement:
-    return sa.case((value < 0, 0), else_=value)

@@ -86,7 +86,6 @@ def _read_filters() -> tuple[FilterForm, scopes.Scope, scopes.Filters]:
 def index():
     form, scope, filters = _read_filters()
     board = queries.dashboard(scope, filters, language=language_code())
-    db.session.commit()  # the business-day calendar may have been filled
     names = {key: str(text) for key, text in FUNNEL_LABELS.items()}
     return render_template(
         "reports/index.html",
@@ -180,7 +179,6 @@ def _export_referrals(ctx: exports.Context, file_format: str):
 def _export_tables(ctx: exports.Context, kind: str, file_format: str):
     kinds = list(exports.TABLES) if kind == "all" else [kind]
     sheets = exports.table_sheets(ctx, kinds)
-    db.session.commit()  # the business-day calendar may have been filled
     _audit_export(ctx, kind, file_format, sum(len(rows) for _t, _h, rows in sheets))
     name = exports.download_name("tables" if kind == "all" else kind, file_format, ctx.today)
     if file_format == "csv":

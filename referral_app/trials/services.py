@@ -17,8 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from referral_app import audit
@@ -37,14 +36,7 @@ from referral_app.models import (
 from referral_app.timeutil import utcnow
 from referral_app.trials import news
 
-
-def _(text: str, **params: Any) -> str:
-    """``gettext`` that also works in commands and workers (no request to pick a locale)."""
-    try:
-        return gettext(text, **params)
-    except RuntimeError:  # no request, no forced locale: the network's default language
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return gettext(text, **params)
+_ = gettext
 
 
 INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.NURSE})
@@ -281,11 +273,7 @@ def _plain(value: Any) -> Any:
 def _status_label(kind: str, value) -> str:
     from referral_app.labels import label
 
-    try:
-        return label(kind, value)
-    except RuntimeError:
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return label(kind, value)
+    return label(kind, value)
 
 
 # ---------------------------------------------------------------------------

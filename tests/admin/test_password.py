@@ -22,6 +22,7 @@ def _reset_path(db, user) -> str:
 
 
 def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(client, network, db):
+    client.post("/language/en")
     known = client.post(
         "/password/forgot", data={"email": network.chus_nurse.email}, follow_redirects=True
     )
@@ -45,6 +46,7 @@ def test_reset_link_is_sent_at_once_even_for_digest_users(client, network, db):
 
 
 def test_reset_changes_the_password_once_and_ends_other_sessions(app, client, network, db):
+    client.post("/language/en")
     other = app.test_client()
     other.post("/login", data={"email": network.chus_nurse.email, "password": PASSWORD})
     assert other.get("/home").status_code == 200

@@ -15,7 +15,8 @@ class ApiClient:
         self.client, self.token = client, token
 
     def _headers(self):
-        return {"Authorization": f"Bearer {self.token}"}
+        # Messages in English, as a hospital system would ask; French is the default.
+        return {"Authorization": f"Bearer {self.token}", "Accept-Language": "en"}
 
     def get(self, path, **kw):
         response = self.client.get(path, headers=self._headers(), **kw)

@@ -259,3 +259,17 @@ def test_unknown_paths_are_json_404(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_api_messages_follow_accept_language(api_as, cast, db, client):
+    referral = cast.referral("submitted")
+    db.session.commit()
+    receiver = api_as(cast.receiving["coordinator"])
+    url = f"/api/v1/referrals/{referral.id}/transitions"
+    stale = {"event": "acknowledge", "version": referral.version + 5}
+    headers = {**receiver._headers(), "Accept-Language": "fr-CA,fr;q=0.9"}
+    response = client.post(url, json=stale, headers=headers)
+    assert response.status_code == 409
+    assert "changé" in response.json["error"]["message"]
+    status, body = receiver.post(url, json=stale)
+    assert status == 409 and "changed since" in body["error"]["message"]

@@ -92,6 +92,7 @@ def test_generator_and_runner_at_a_tiny_size(bench_database, tmp_path):
             )
             == 0
         )
+        _check_stored_durations(conn)
     engine.dispose()
 
     report = tmp_path / "latest.md"
@@ -102,3 +103,21 @@ def test_generator_and_runner_at_a_tiny_size(bench_database, tmp_path):
     text = report.read_text()
     assert "| whole dashboard (all of the above) | admin (network) | all time |" in text
     assert "| overdue now | manager (1 centre) | last 12 months |" in text
+
+
+def _check_stored_durations(conn) -> None:
+    """The generated durations are the ones the workflow would have stored."""
+    from referral_app import workflow
+    from referral_app.models import Referral
+
+    names = (
+        "submitted_at", "acknowledged_at", "decided_at", "enrolled_on", "paused_business_days",
+    )  # fmt: skip
+    stored = ("ack_business_days", "decision_business_days", "enrollment_business_days")
+    rows = conn.execute(sa.text(f"SELECT {', '.join(names + stored)} FROM referrals")).all()
+    assert sum(1 for row in rows if row[-2] is not None) > 0  # some decisions to compare
+    for row in rows:
+        referral = Referral(**dict(zip(names, row[: len(names)], strict=True)))
+        workflow.record_durations(referral)
+        expected = tuple(getattr(referral, name) for name in stored)
+        assert tuple(row[len(names) :]) == expected, row

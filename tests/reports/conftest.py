@@ -1,7 +1,8 @@
 """A small hand-made network of referrals whose report figures are worked out by hand.
 
 Referral rows are inserted directly (not through the workflow) with the state and
-milestones each one would have reached; the CHECK constraints of the model hold.
+milestones each one would have reached, and the business-day durations the workflow
+would have stored (``workflow.record_durations``); the CHECK constraints hold.
 
 Centres: A and B in Montréal, C in Estrie, D in Capitale-Nationale.
 Trials: T1 (lung; sites B, C), T2 (breast; sites A, C), T3 (lung, niche; sites B, D),
@@ -111,6 +112,7 @@ def add_referral(
     )
     if submitted is not None:
         workflow.start_clocks(referral, submitted)
+    workflow.record_durations(referral)  # as the workflow stores them at each milestone
     session.add(referral)
     session.flush()
     if events and submitted is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 
 from referral_app.models import ReferralState, Urgency
 from referral_app.reports import queries
@@ -98,7 +99,8 @@ def test_reasons(admin_where):
         (S.SCREEN_FAILED, "laboratory"): 1,  # R3
         (S.WITHDRAWN, "patient_declined"): 1,  # R6
     }
-    labels = {r.reason: r.label for r in queries.reasons(admin_where)}
+    with force_locale("en"):  # the msgids; French once the catalogue is filled
+        labels = {r.reason: r.label for r in queries.reasons(admin_where)}
     assert labels["not_eligible"] == "Not eligible"
 
 
@@ -258,3 +260,23 @@ def test_dashboard_builds_every_figure(network):
     assert board.overdue.total == 1  # R8 (R5 is a breast referral)
     # niche coverage limited to the leader's trials: T3 only
     assert {row.niche_trials_total for row in board.coverage} == {1}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[7], [0, 1, 1, 1, 1, 1, 1, 2, 8], [2, 2, 3, 3, 5, 6], [9, 20], list(range(37)) + [90] * 5],
+)
+def test_percentiles_from_counts_match_percentile_cont(values):
+    """Counts per value give the interpolated percentiles of the sorted values."""
+
+    def percentile_cont(fraction):  # the SQL definition, on the sorted list itself
+        ordered = sorted(values)
+        position = fraction * (len(ordered) - 1)
+        lower = int(position)
+        upper = min(lower + 1, len(ordered) - 1)
+        return ordered[lower] + (position - lower) * (ordered[upper] - ordered[lower])
+
+    counts = {value: values.count(value) for value in set(values)}
+    expected = [percentile_cont(f) for f in (0.5, 0.9, 0.0, 1.0)]
+    assert queries.percentiles(counts, (0.5, 0.9, 0.0, 1.0)) == pytest.approx(expected)
+    assert queries.percentiles({}) == [None, None]

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from referral_app import business_days, workflow
@@ -33,7 +34,7 @@ def test_stale_version_changes_nothing(cast, db):
     referral = cast.referral("submitted")
     db.session.commit()
     actor = cast.receiving["coordinator"]
-    with pytest.raises(workflow.StaleReferral) as caught:
+    with pytest.raises(workflow.StaleReferral) as caught, force_locale("en"):
         workflow.apply_event(referral, "accept", actor, version=referral.version - 1 or 99)
     assert "changed since you opened it" in caught.value.message
     db.session.rollback()
