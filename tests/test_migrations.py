@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +11,7 @@ from flask_migrate import upgrade
 
 from referral_app import create_app
 from referral_app.extensions import db
+from tests.conftest import TEST_DB
 
 
 def _migrated_app(database_url, app_config):
@@ -53,3 +55,10 @@ def _fresh_postgres_database(database_url: str) -> str:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.mark.skipif(TEST_DB != "postgresql", reason="PostgreSQL feature")
+def test_month_statistics_exist_on_postgresql(app, db):
+    """The trend query's grouping expression has extended statistics."""
+    names = db.session.scalars(sa.text("SELECT stxname FROM pg_statistic_ext")).all()
+    assert "st_referrals_submitted_month" in names

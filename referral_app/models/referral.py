@@ -193,3 +193,16 @@ class Comment(db.Model):
 
     referral: Mapped[Referral] = relationship(back_populates="comments")
     author: Mapped[User] = relationship()
+
+
+# The monthly trend groups by this expression; without statistics PostgreSQL
+# expects one group per row and sorts a million rows on disk instead of hashing
+# about sixty months (bench: 850 ms → 500 ms at 1M referrals). Same statement in
+# migration 0002.
+SUBMITTED_MONTH_STATISTICS = sa.DDL(
+    "CREATE STATISTICS IF NOT EXISTS st_referrals_submitted_month "
+    "ON (to_char(timezone('America/Toronto', submitted_at), 'YYYY-MM')) FROM referrals"
+)
+sa.event.listen(
+    Referral.__table__, "after_create", SUBMITTED_MONTH_STATISTICS.execute_if(dialect="postgresql")
+)
