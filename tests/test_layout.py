@@ -1,4 +1,4 @@
-"""The navigation bar: one active entry, personal pages in the user's menu."""
+"""The shared layout: navigation, user menu, form field attributes."""
 
 from __future__ import annotations
 
@@ -34,3 +34,16 @@ def test_personal_pages_are_in_the_user_menu(client, make, db, login):
 
 def test_login_page_links_to_password_reset(client):
     assert "/password/forgot" in client.get("/login").text
+
+
+def test_form_fields_carry_only_the_attributes_that_apply(client):
+    html = client.get("/login").text
+    assert '="None"' not in html
+    assert html.count("autofocus") == 1  # the e-mail field only
+
+
+def test_invalid_field_is_described_by_its_error(client):
+    html = client.post("/login", data={"email": "nope", "password": "x"}).text
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="email-error"' in html
+    assert 'id="email-error"' in html
