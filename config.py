@@ -99,6 +99,7 @@ class Config:
     LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "20 per 15 minutes")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _env_int("MAIL_PORT", 8025)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import flask_smorest
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, current_app, request
 
 from referral_app.api.core import ApiError
+from referral_app.extensions import limiter
 
 
 class ErrorBody(ma.Schema):
@@ -34,6 +37,18 @@ class Api(flask_smorest.Api):
         return None
 
 
+def _api_rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def _api_rate_key() -> str:
+    """Per token (hashed, never the token itself), or per address without one."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+    return "ip:" + (request.remote_addr or "unknown")
+
+
 def init_api(app: Flask) -> Api:
     from referral_app.api.views import BLUEPRINTS
     from referral_app.extensions import csrf
@@ -47,6 +62,7 @@ def init_api(app: Flask) -> Api:
     )
     for blp in BLUEPRINTS:
         csrf.exempt(blp)  # bearer tokens, no cookies: nothing to forge
+        limiter.limit(_api_rate_limit, key_func=_api_rate_key)(blp)
         api.register_blueprint(blp)
     app.extensions["passerelle_api"] = api
     return api

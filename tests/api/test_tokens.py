@@ -69,3 +69,19 @@ def test_someone_else_cannot_revoke_my_token(make, db, client, login):
     login(other)
     client.post(f"/profile/tokens/{row.id}/revoke")
     assert _get(client, plain).status_code == 200
+
+
+def test_api_is_rate_limited_per_token_with_a_json_429(app, api_as, cast, db):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    try:
+        first = api_as(cast.referring["coordinator"])
+        for _ in range(3):
+            status, _body = first.get("/api/v1/trials")
+            assert status == 200
+        status, body = first.get("/api/v1/trials")
+        assert status == 429
+        assert body["error"]["code"] == "too_many_requests"
+        other = api_as(cast.receiving["coordinator"])  # another token keeps its own budget
+        assert other.get("/api/v1/trials")[0] == 200
+    finally:
+        app.config["API_RATE_LIMIT"] = "600 per minute"
