@@ -419,6 +419,7 @@ def celery_worker_process(_app, database_url, smtp_sink, tmp_path_factory):
         "MAIL_RETRY_MAX_SECONDS": "2",
         "OUTBOX_SWEEP_AFTER_SECONDS": "1",
         "OUTBOX_SENDING_TIMEOUT_SECONDS": "3",
+        "EXPORT_DIR": str(_app.config["EXPORT_DIR"]),
     }
     process = WorkerProcess(broker_url, database_url, env, tmp_path_factory.mktemp("worker"))
     process.start(pool="prefork")

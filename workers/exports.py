@@ -5,7 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="passerelle.run_export", ignore_result=True)
+EXPORT_TASK = "passerelle.run_export"
+
+
+@shared_task(name=EXPORT_TASK, ignore_result=True)
 def run_export(job_id: int) -> str | None:
     """Write the file of ``ExportJob`` ``job_id`` (``reports.exports.run_export_job``)."""
     from referral_app.reports.exports import run_export_job

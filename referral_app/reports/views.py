@@ -36,6 +36,7 @@ from referral_app.models import ExportJob, ExportStatus
 from referral_app.reports import charts, exports, queries
 from referral_app.reports import scope as scopes
 from referral_app.reports.forms import ExportForm, FilterForm, default_date_from
+from workers.exports import EXPORT_TASK
 from referral_app.reports.labels import (
     DURATION_LABELS,
     FUNNEL_LABELS,
@@ -203,11 +204,13 @@ def _xlsx_response(buffer: io.BytesIO, name: str) -> Response:
 
 
 def _enqueue(job: ExportJob) -> None:
-    """Hand the job to the worker after commit; a broker failure marks the job failed."""
-    from workers.exports import run_export
+    """Hand the job to the worker after commit; a broker failure marks the job failed.
 
+    Published through the app's Celery, like the outbox, so that every task of a
+    process goes to the same broker.
+    """
     try:
-        run_export.apply_async(args=[job.id], retry=False)
+        current_app.extensions["celery"].send_task(EXPORT_TASK, args=[job.id], retry=False)
     except Exception:
         log.exception("could not queue export job %s", job.id)
         job.status = ExportStatus.FAILED.value

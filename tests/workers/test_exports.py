@@ -1,0 +1,43 @@
+"""A large report export runs in a real ``celery worker`` process, with progress."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from referral_app.models import ExportJob
+from tests.reports.conftest import network  # noqa: F401 (the fixture)
+from tests.reports.test_exports import export
+from tests.workers.support import wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
+
+
+def test_large_export_is_written_by_the_worker(
+    worker, network, client, login, app, db, monkeypatch  # noqa: F811
+):
+    monkeypatch.setitem(app.config, "EXPORT_SYNC_MAX_ROWS", 3)
+    login(network.admin)
+    response = export(client, file_format="csv")
+    assert response.status_code == 302
+    job_id = db.session.scalars(sa.select(ExportJob.id)).one()
+    status_url = f"/reports/exports/{job_id}/status"
+
+    seen = []
+
+    def finished() -> bool:
+        status = client.get(status_url).get_json()
+        seen.append(status["state"])
+        return status["state"] in ("done", "failed")
+
+    wait_for(finished, timeout=20)
+    status = client.get(status_url).get_json()
+    assert status["state"] == "done", status
+    assert status["progress"] == 100
+    assert seen[0] in ("queued", "running", "done")
+    download = client.get(status["download_url"], buffered=True)
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True)[1:])))
+    assert len(rows) == 1 + status["rows"] and status["rows"] > 3
