@@ -36,7 +36,6 @@ from referral_app.models import ExportJob, ExportStatus
 from referral_app.reports import charts, exports, queries
 from referral_app.reports import scope as scopes
 from referral_app.reports.forms import ExportForm, FilterForm, default_date_from
-from workers.exports import EXPORT_TASK
 from referral_app.reports.labels import (
     DURATION_LABELS,
     FUNNEL_LABELS,
@@ -45,6 +44,7 @@ from referral_app.reports.labels import (
     days,
     percent,
 )
+from workers.exports import EXPORT_TASK
 
 log = logging.getLogger("passerelle.reports")
 
