@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import has_request_context, request
@@ -34,3 +35,23 @@ def record(
     )
     db.session.add(row)
     return row
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON for the audit details: enums by value, dates in ISO format."""
+    if hasattr(value, "value"):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list]:
+    """Set attributes; return ``{field: [old, new]}`` for those that changed."""
+    changes: dict[str, list] = {}
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            changes[name] = [plain(old), plain(value)]
+            setattr(obj, name, value)
+    return changes

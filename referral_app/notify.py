@@ -37,21 +37,22 @@ class Audience(enum.StrEnum):
     REFERRING = "referring"  # the referring user (the referrer always learns the outcome)
 
 
+def active_staff(centre_id: int, role: Role) -> list[User]:
+    """The centre's active users with ``role``, in a stable order."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.centre_id == centre_id, User.role == role, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
 def intake_recipients(referral: Referral) -> list[User]:
     contacts = [u for u in referral.site.intake_contacts if u.active]
     if contacts:
         return contacts
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.centre_id == referral.receiving_centre_id,
-                User.role == Role.COORDINATOR,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
+    return active_staff(referral.receiving_centre_id, Role.COORDINATOR)
 
 
 def referring_recipients(referral: Referral) -> list[User]:
@@ -62,17 +63,7 @@ def referring_recipients(referral: Referral) -> list[User]:
     user = referral.referring_user
     if user.active:
         return [user]
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.centre_id == referral.referring_centre_id,
-                User.role == Role.COORDINATOR,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
+    return active_staff(referral.referring_centre_id, Role.COORDINATOR)
 
 
 def recipients_for(referral: Referral, audience: Audience) -> list[User]:

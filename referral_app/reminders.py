@@ -16,9 +16,12 @@ starts a new clock. ``now`` is a parameter so that tests can move time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from referral_app import notify
 from referral_app.business_days import business_days_between
@@ -27,14 +30,54 @@ from referral_app.models import Notification, Referral, ReferralState, Role, Use
 from referral_app.timeutil import as_utc, utcnow
 
 
+@dataclass(frozen=True)
+class _Clock:
+    """One reminder: who is told, in which state, from which clock, after which setting."""
+
+    template: str
+    key_prefix: str
+    state: ReferralState
+    clock_column: InstrumentedAttribute
+    threshold_setting: str
+    recipients: Callable[[Referral], list[User]]
+
+
+def _clocks() -> tuple[_Clock, ...]:
+    return (
+        _Clock(
+            "reminder_ack",
+            "reminder:ack",
+            ReferralState.SUBMITTED,
+            Referral.submitted_at,
+            "ACK_REMINDER_BUSINESS_DAYS",
+            notify.intake_recipients,
+        ),
+        _Clock(
+            "escalation_ack",
+            "escalation:ack",
+            ReferralState.SUBMITTED,
+            Referral.submitted_at,
+            "ACK_ESCALATION_BUSINESS_DAYS",
+            escalation_recipients,
+        ),
+        _Clock(
+            "reminder_info",
+            "reminder:info",
+            ReferralState.INFO_REQUESTED,
+            Referral.info_requested_at,
+            "INFO_REMINDER_BUSINESS_DAYS",
+            notify.referring_recipients,
+        ),
+    )
+
+
 def run(now: dt.datetime | None = None) -> dict[str, int]:
     """Queue every reminder that is due; the caller commits. Returns rows queued per kind."""
     now = now or utcnow()
     config = current_app.config
     counts = {
-        "reminder_ack": _acknowledgement_reminders(now, config["ACK_REMINDER_BUSINESS_DAYS"]),
-        "escalation_ack": _acknowledgement_escalations(now, config["ACK_ESCALATION_BUSINESS_DAYS"]),
-        "reminder_info": _information_reminders(now, config["INFO_REMINDER_BUSINESS_DAYS"]),
+        clock.template: _queue_due(clock, now, config[clock.threshold_setting])
+        for clock in _clocks()
     }
     db.session.flush()
     return counts
@@ -63,46 +106,14 @@ def _clock_key(kind: str, referral: Referral, started: dt.datetime) -> str:
     return f"{kind}:{referral.id}:{started.strftime('%Y-%m-%dT%H:%M:%S')}"
 
 
-def _acknowledgement_reminders(now: dt.datetime, threshold: int) -> int:
+def _queue_due(clock: _Clock, now: dt.datetime, threshold: int) -> int:
     queued = 0
-    for referral, started, days in _waiting(
-        ReferralState.SUBMITTED, Referral.submitted_at, now, threshold
-    ):
+    for referral, started, days in _waiting(clock.state, clock.clock_column, now, threshold):
         queued += _queue_all(
-            notify.intake_recipients(referral),
-            "reminder_ack",
+            clock.recipients(referral),
+            clock.template,
             referral,
-            _clock_key("reminder:ack", referral, started),
-            days,
-        )
-    return queued
-
-
-def _acknowledgement_escalations(now: dt.datetime, threshold: int) -> int:
-    queued = 0
-    for referral, started, days in _waiting(
-        ReferralState.SUBMITTED, Referral.submitted_at, now, threshold
-    ):
-        queued += _queue_all(
-            escalation_recipients(referral),
-            "escalation_ack",
-            referral,
-            _clock_key("escalation:ack", referral, started),
-            days,
-        )
-    return queued
-
-
-def _information_reminders(now: dt.datetime, threshold: int) -> int:
-    queued = 0
-    for referral, started, days in _waiting(
-        ReferralState.INFO_REQUESTED, Referral.info_requested_at, now, threshold
-    ):
-        queued += _queue_all(
-            notify.referring_recipients(referral),
-            "reminder_info",
-            referral,
-            _clock_key("reminder:info", referral, started),
+            _clock_key(clock.key_prefix, referral, started),
             days,
         )
     return queued
@@ -110,17 +121,7 @@ def _information_reminders(now: dt.datetime, threshold: int) -> int:
 
 def escalation_recipients(referral: Referral) -> list[User]:
     """The receiving centre's managers and the leader of the trial's community."""
-    people = list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.centre_id == referral.receiving_centre_id,
-                User.role == Role.MANAGER,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
+    people = notify.active_staff(referral.receiving_centre_id, Role.MANAGER)
     community = referral.trial.community
     leader = community.leader if community else None
     if leader is not None and leader.active and all(p.id != leader.id for p in people):

@@ -11,6 +11,20 @@ from wtforms.validators import ValidationError
 NCT_PATTERN = re.compile(r"^NCT\d{8}$")
 
 
+def int_or_none(value) -> int | None:
+    """Select-field coercion: an id, or None for the blank choice or a non-number.
+
+    Never raises, so tampered input is refused by the field's validation rather
+    than by an exception inside ``coerce``.
+    """
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class EmailAddress:
     """A syntactically valid e-mail address, normalised to lower case.
 

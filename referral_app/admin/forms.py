@@ -18,23 +18,14 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from referral_app.labels import ROLE_LABELS
 from referral_app.models import Role
-from referral_app.validators import EmailAddress
-
-
-def _int_or_none(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+from referral_app.validators import EmailAddress, int_or_none
 
 
 class CentreForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[DataRequired(), Length(max=40)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
-    region_id = SelectField(_l("Region"), coerce=_int_or_none, validators=[DataRequired()])
+    region_id = SelectField(_l("Region"), coerce=int_or_none, validators=[DataRequired()])
     intake_email = EmailField(
         _l("Intake e-mail"), validators=[Optional(), EmailAddress(), Length(max=254)]
     )
@@ -56,7 +47,7 @@ class CommunityForm(FlaskForm):
     tumour_sites = StringField(_l("Tumour sites"), validators=[Optional(), Length(max=300)])
     launched_on = DateField(_l("Launch date"), validators=[Optional()])
     partner = StringField(_l("Partner"), validators=[Optional(), Length(max=160)])
-    leader_id = SelectField(_l("Leader"), coerce=_int_or_none)
+    leader_id = SelectField(_l("Leader"), coerce=int_or_none)
     description_fr = TextAreaField(_l("Description (French)"), validators=[Optional()])
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional()])
     goals_fr = TextAreaField(_l("Goals (French), one per line"), validators=[Optional()])
@@ -72,7 +63,7 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), EmailAddress(), Length(max=254)])
     role = SelectField(_l("Role"), choices=role_choices(), validators=[DataRequired()])
-    centre_id = SelectField(_l("Centre"), coerce=_int_or_none, validators=[DataRequired()])
+    centre_id = SelectField(_l("Centre"), coerce=int_or_none, validators=[DataRequired()])
     language = SelectField(
         _l("Language"), choices=[("fr", "Français"), ("en", "English")], default="fr"
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -34,25 +33,6 @@ from referral_app.trials.services import _
 
 class AdminError(ValueError):
     """The change was refused; ``str(error)`` is a message for people."""
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "value"):
-        return value.value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list]:
-    """Set attributes; return ``{field: [old, new]}`` for those that changed."""
-    changes: dict[str, list] = {}
-    for name, value in values.items():
-        old = getattr(obj, name)
-        if old != value:
-            changes[name] = [_plain(old), _plain(value)]
-            setattr(obj, name, value)
-    return changes
 
 
 def _taken(model, column, value, own_id: int | None) -> bool:
@@ -106,10 +86,10 @@ def save_centre(centre: Centre | None, data: CentreData, *, actor_id: int) -> Ce
             "centre",
             centre.id,
             user_id=actor_id,
-            changes={k: [None, _plain(v)] for k, v in values.items()},
+            changes={k: [None, audit.plain(v)] for k, v in values.items()},
         )
         return centre
-    changes = apply_changes(centre, values)
+    changes = audit.apply_changes(centre, values)
     if "region_id" in changes:
         db.session.flush()
         db.session.expire(centre, ["region"])
@@ -166,10 +146,10 @@ def save_community(community: Community | None, data: CommunityData, *, actor_id
         community = Community(**values)
         db.session.add(community)
         db.session.flush()
-        changes = {k: [None, _plain(v)] for k, v in values.items() if v}
+        changes = {k: [None, audit.plain(v)] for k, v in values.items() if v}
         action = "create"
     else:
-        changes = apply_changes(community, values)
+        changes = audit.apply_changes(community, values)
         action = "update"
     if leader is not None:
         exists = db.session.scalar(
@@ -243,7 +223,7 @@ def update_user(user: User, data: UserData, *, actor_id: int) -> dict[str, list]
         raise AdminError(_("Choose a centre."))
     if user.id == actor_id and data.role != user.role:
         raise AdminError(_("You cannot change your own role."))
-    changes = apply_changes(
+    changes = audit.apply_changes(
         user,
         {
             "email": email,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -108,6 +110,22 @@ def _require_manager(community: Community) -> None:
         abort(403)
 
 
+@contextmanager
+def _committed_unless_refused() -> Iterator[None]:
+    """Commit the block's change, or roll it back and flash the service's refusal.
+
+    The block flashes its success message last, so it is shown only when the
+    service accepted the change.
+    """
+    try:
+        yield
+    except services.CommunityError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -159,13 +177,8 @@ def add_member(slug: str):
             "danger",
         )
         return redirect(url_for("communities.detail", slug=slug))
-    try:
+    with _committed_unless_refused():
         services.add_member(community, user, actor_id=current_user.id)
-    except services.CommunityError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
         flash(_("%(name)s is now a member.", name=user.name), "success")
     return redirect(url_for("communities.detail", slug=slug))
 
@@ -178,13 +191,8 @@ def remove_member(slug: str, user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
-    try:
+    with _committed_unless_refused():
         services.remove_member(community, user, actor_id=current_user.id)
-    except services.CommunityError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
         flash(_("%(name)s is no longer a member.", name=user.name), "success")
     return redirect(url_for("communities.detail", slug=slug))
 
@@ -221,13 +229,8 @@ def approve(slug: str, request_id: int):
     community = _load(slug)
     _require_manager(community)
     join_request = _load_request(community, request_id)
-    try:
+    with _committed_unless_refused():
         user = services.approve_join_request(join_request, actor_id=current_user.id)
-    except services.CommunityError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
         flash(_("%(name)s joined the community and was told by e-mail.", name=user.name), "success")
     return redirect(url_for("communities.requests", slug=slug))
 
@@ -238,13 +241,8 @@ def decline(slug: str, request_id: int):
     community = _load(slug)
     _require_manager(community)
     join_request = _load_request(community, request_id)
-    try:
+    with _committed_unless_refused():
         services.decline_join_request(join_request, actor_id=current_user.id)
-    except services.CommunityError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
         flash(_("The request of %(name)s was declined.", name=join_request.name), "info")
     return redirect(url_for("communities.requests", slug=slug))
 

@@ -145,14 +145,19 @@ def mailbox_index():
     return render_template("notifications/mailbox.html", messages=messages)
 
 
-@mailbox_bp.route("/<name>")
-@login_required
-def message(name: str):
-    directory = _mailbox_dir()
-    found = devmail.load_message(directory, name)
+def _load_visible_message(name: str):
+    """The stored message ``name``, or 404 when missing or addressed to someone else."""
+    found = devmail.load_message(_mailbox_dir(), name)
     owner = _mailbox_owner()
     if found is None or (owner and not devmail.addressed_to(found, owner)):
         abort(404)
+    return found
+
+
+@mailbox_bp.route("/<name>")
+@login_required
+def message(name: str):
+    found = _load_visible_message(name)
     return render_template(
         "notifications/mailbox_message.html",
         name=name,
@@ -166,11 +171,7 @@ def message(name: str):
 @login_required
 def message_html(name: str):
     """The HTML part alone, sandboxed: no script, no request to anywhere."""
-    directory = _mailbox_dir()
-    found = devmail.load_message(directory, name)
-    owner = _mailbox_owner()
-    if found is None or (owner and not devmail.addressed_to(found, owner)):
-        abort(404)
+    found = _load_visible_message(name)
     response = current_app.response_class(devmail.body_of(found, "html"), mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
         "sandbox; default-src 'none'; style-src 'unsafe-inline'"

@@ -390,10 +390,11 @@ class OutcomeRow:
         return _rate(self.enrolled, self.submitted)
 
 
-def _per_trial(where: Where) -> sa.Subquery:
+def _outcome_counts(where: Where, group_column, key: str, name: str) -> sa.Subquery:
+    """Referral outcomes counted per value of ``group_column``, exposed as ``key``."""
     return (
         sa.select(
-            Referral.trial_id.label("trial_id"),
+            group_column.label(key),
             sa.func.count().label("submitted"),
             count_if(_accepted()).label("accepted"),
             count_if(_enrolled()).label("enrolled"),
@@ -401,9 +402,13 @@ def _per_trial(where: Where) -> sa.Subquery:
             count_if(_open()).label("open"),
         )
         .where(*where)
-        .group_by(Referral.trial_id)
-        .subquery("per_trial")
+        .group_by(group_column)
+        .subquery(name)
     )
+
+
+def _per_trial(where: Where) -> sa.Subquery:
+    return _outcome_counts(where, Referral.trial_id, "trial_id", "per_trial")
 
 
 def _outcome_columns(sub: sa.Subquery, summed: bool):
@@ -448,19 +453,7 @@ def by_community(where: Where, language: str = "fr") -> list[OutcomeRow]:
 
 def referrer_credit(where: Where, limit: int | None = None) -> list[OutcomeRow]:
     """Credit to referring centres: referrals sent, accepted and enrolled, best first."""
-    sub = (
-        sa.select(
-            Referral.referring_centre_id.label("centre_id"),
-            sa.func.count().label("submitted"),
-            count_if(_accepted()).label("accepted"),
-            count_if(_enrolled()).label("enrolled"),
-            count_if(Referral.state == S.DECLINED).label("declined"),
-            count_if(_open()).label("open"),
-        )
-        .where(*where)
-        .group_by(Referral.referring_centre_id)
-        .subquery("per_centre")
-    )
+    sub = _outcome_counts(where, Referral.referring_centre_id, "centre_id", "per_centre")
     query = (
         sa.select(Centre.id, Centre.short_name, Centre.name, *_outcome_columns(sub, False))
         .join(sub, sub.c.centre_id == Centre.id)

@@ -18,16 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from referral_app.labels import PHASE_LABELS, SITE_STATUS_LABELS, TRIAL_STATUS_LABELS
 from referral_app.models import Phase, SiteStatus, TrialStatus
-from referral_app.validators import NctNumber
-
-
-def _coerce_int_or_none(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+from referral_app.validators import NctNumber, int_or_none
 
 
 def phase_choices(blank=None):
@@ -63,7 +54,7 @@ class TrialForm(FlaskForm):
     title = TextAreaField(_l("Title"), validators=[DataRequired(), Length(max=500)])
     sponsor = StringField(_l("Sponsor"), validators=[Optional(), Length(max=200)])
     phase = SelectField(_l("Phase"), choices=phase_choices(), default=Phase.NA.value)
-    community_id = SelectField(_l("Community"), coerce=_coerce_int_or_none)
+    community_id = SelectField(_l("Community"), coerce=int_or_none)
     tumour_site = StringField(_l("Tumour site"), validators=[Optional(), Length(max=120)])
     biomarkers = StringField(_l("Biomarkers"), validators=[Optional(), Length(max=300)])
     conditions = TextAreaField(_l("Conditions"), validators=[Optional(), Length(max=5000)])
@@ -78,7 +69,7 @@ class TrialForm(FlaskForm):
 
 
 class SiteCreateForm(FlaskForm):
-    centre_id = SelectField(_l("Centre"), coerce=_coerce_int_or_none, validators=[DataRequired()])
+    centre_id = SelectField(_l("Centre"), coerce=int_or_none, validators=[DataRequired()])
     status = SelectField(
         _l("Site status"),
         choices=site_status_choices([SiteStatus.UPCOMING, SiteStatus.RECRUITING]),

@@ -6,8 +6,9 @@ who chose the digest). A weekly digest per community lists the new and upcoming
 trials (Celery beat, ``workers/trial_news.py``).
 
 Templates: ``trial_news_<event>`` under ``templates/email/`` (``.txt`` and
-``.html``). Contexts carry no patient data, only what a sponsor's public page
-would show, plus absolute links.
+``.html``); events worded alike share one body (:data:`EMAIL_BODIES`). Contexts
+carry no patient data, only what a sponsor's public page would show, plus
+absolute links.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from referral_app.models import (
     TrialStatus,
     User,
 )
-from referral_app.timeutil import utcnow
+from referral_app.timeutil import as_utc, utcnow
 
 TRIAL_EVENTS = {
     "upcoming": "trial_news_trial_upcoming",
@@ -43,6 +44,11 @@ TRIAL_EVENTS = {
 }
 SITE_EVENTS = {"site_opened": "trial_news_site_opened", "site_closed": "trial_news_site_closed"}
 DIGEST_TEMPLATE = "trial_news_weekly_digest"
+# Events whose e-mail shows the same details (only the sentence differs) share a body.
+EMAIL_BODIES = {
+    **dict.fromkeys(TRIAL_EVENTS.values(), "trial_news_trial"),
+    **dict.fromkeys(SITE_EVENTS.values(), "trial_news_site"),
+}
 
 
 def absolute_url(path: str) -> str:
@@ -150,13 +156,9 @@ def digest_trials(community_id: int, since: dt.datetime) -> tuple[list[Trial], l
             .order_by(Trial.acronym, Trial.nct_number)
         )
     )
-    new = [t for t in trials if _as_utc(t.created_at) >= since]
+    new = [t for t in trials if as_utc(t.created_at) >= since]
     upcoming = [t for t in trials if t not in new]
     return new, upcoming
-
-
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _digest_entry(trial: Trial) -> dict[str, Any]:
@@ -213,7 +215,8 @@ def send_weekly_digests(now: dt.datetime | None = None) -> dict[str, int]:
 # Contract with the delivery (``referral_app.notifications.content``): for a
 # template that :func:`has_own_email` accepts, the sentence comes from
 # :func:`sentence` and the e-mail from :func:`render_email`, which renders
-# ``templates/email/<template>.txt`` and ``.html`` with ``item`` (sentence, link),
+# ``templates/email/<body>.txt`` and ``.html`` (the template's own name unless
+# :data:`EMAIL_BODIES` gives a shared one) with ``item`` (sentence, link),
 # ``context`` (the row's context), ``recipient`` and ``preferences_link``.
 
 OWN_PREFIXES = ("trial_news_", "join_", "password_")
@@ -271,9 +274,10 @@ def render_email(notification: Notification) -> tuple[str, str, str | None]:
             "lang": recipient.language.value,
             "preferences_link": absolute_url("/preferences"),
         }
-        text = render_template(f"email/{notification.template}.txt", **values)
+        body = EMAIL_BODIES.get(notification.template, notification.template)
+        text = render_template(f"email/{body}.txt", **values)
         try:
-            html = render_template(f"email/{notification.template}.html", **values)
+            html = render_template(f"email/{body}.html", **values)
         except TemplateNotFound:
             html = None
         return f"Passerelle · {line}", text, html

@@ -13,7 +13,6 @@ true.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,12 +198,7 @@ def update_trial(trial: Trial, data: TrialData, *, actor_id: int | None = None) 
     check_trial_transition(trial.status, data.status)
     if data.is_niche and not trial.is_niche:
         _check_can_become_niche(trial)
-    changes: dict[str, list] = {}
-    for name, value in data.fields().items():
-        old = getattr(trial, name)
-        if old != value:
-            changes[name] = [_plain(old), _plain(value)]
-            setattr(trial, name, value)
+    changes = audit.apply_changes(trial, data.fields())
     old_status = trial.status
     if old_status != data.status:
         changes["status"] = [old_status.value, data.status.value]
@@ -260,14 +254,6 @@ def sync_trial_niche(trial: Trial) -> None:
     """Copy ``Trial.is_niche`` onto every site row (the partial unique index reads it)."""
     for site in trial.sites:
         site.niche = trial.is_niche
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "value"):
-        return value.value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _status_label(kind: str, value) -> str:

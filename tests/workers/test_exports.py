@@ -17,7 +17,13 @@ pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
 
 
 def test_large_export_is_written_by_the_worker(
-    worker, network, client, login, app, db, monkeypatch  # noqa: F811
+    worker,
+    network,  # noqa: F811 (the fixture imported above)
+    client,
+    login,
+    app,
+    db,
+    monkeypatch,  # noqa: F811
 ):
     monkeypatch.setitem(app.config, "EXPORT_SYNC_MAX_ROWS", 3)
     login(network.admin)
