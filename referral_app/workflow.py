@@ -700,7 +700,7 @@ def record_durations(referral: Referral) -> None:
     - to acknowledge: to the first answer, the acknowledgement or else the decision
       (a forward clears the acknowledgement, so the clock runs to the new answer);
     - to decision: to the decision, less the business days paused waiting for
-      information (``paused_business_days``, as it stands now);
+      information before it (``paused_business_days`` at the decision; then frozen);
     - to enrollment: to the enrollment date.
 
     None for a milestone not reached. Called after every event, so the stored values
@@ -715,11 +715,13 @@ def record_durations(referral: Referral) -> None:
     between = business_days.business_days_between
     answered = referral.acknowledged_at or referral.decided_at
     referral.ack_business_days = between(submitted, answered) if answered else None
-    referral.decision_business_days = (
-        max(0, between(submitted, referral.decided_at) - (referral.paused_business_days or 0))
-        if referral.decided_at
-        else None
-    )
+    if referral.decided_at is None:
+        referral.decision_business_days = None
+    elif referral.decision_business_days is None:
+        # Frozen at the decision: a question asked after it pauses no clock.
+        referral.decision_business_days = max(
+            0, between(submitted, referral.decided_at) - (referral.paused_business_days or 0)
+        )
     referral.enrollment_business_days = (
         between(submitted, referral.enrolled_on) if referral.enrolled_on else None
     )

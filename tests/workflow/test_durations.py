@@ -117,3 +117,19 @@ def test_negative_durations_are_refused_by_the_database(cast, db, column):
         )
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_question_after_the_decision_does_not_change_the_decision_time(cast, db):
+    """The decision clock stops at the decision; later pauses belong to no clock."""
+    referral = cast.referral("submitted", submitted_at=day("2026-03-02"))
+    receiver, referrer = cast.receiving["coordinator"], cast.referring["physician"]
+
+    def apply(event, when, actor=receiver, **data):
+        workflow.apply_event(referral, event, actor, version=referral.version, data=data, now=when)
+
+    apply("accept", day("2026-03-05"))
+    assert referral.decision_business_days == 3
+    apply("request_info", day("2026-03-06"), note="Latest CT?")
+    apply("provide_info", day("2026-03-12"), referrer, note="Attached")
+    assert referral.paused_business_days > 0
+    assert referral.decision_business_days == 3
