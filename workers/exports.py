@@ -13,3 +13,11 @@ def run_export(job_id: int) -> str | None:
     from referral_app.reports.exports import run_export_job
 
     return run_export_job(job_id)
+
+
+@shared_task(name="passerelle.sweep_export_jobs", ignore_result=True)
+def sweep_export_jobs() -> int:
+    """Every minute: re-send export jobs queued while the broker was down."""
+    from referral_app.reports.exports import requeue_stale_jobs
+
+    return requeue_stale_jobs()

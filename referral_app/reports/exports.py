@@ -490,6 +490,43 @@ class _Progress:
                 db.session.commit()
 
 
+def publish(job_id: int) -> bool:
+    """Send an export job to the broker through the app's Celery.
+
+    False (logged) when the broker is unavailable: the job stays queued and
+    ``requeue_stale_jobs`` sends it again once the broker is back.
+    """
+    from workers.exports import EXPORT_TASK
+
+    try:
+        current_app.extensions["celery"].send_task(EXPORT_TASK, args=[job_id], retry=False)
+    except Exception as error:  # noqa: BLE001 (any broker failure: the sweeper recovers)
+        log.warning(
+            "Broker unavailable (%s); export job %s left to the sweeper.",
+            type(error).__name__,
+            job_id,
+        )
+        return False
+    return True
+
+
+def requeue_stale_jobs(now: dt.datetime | None = None) -> int:
+    """Re-send jobs still queued after ``OUTBOX_SWEEP_AFTER_SECONDS`` (beat, every minute)."""
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(seconds=current_app.config["OUTBOX_SWEEP_AFTER_SECONDS"])
+    stale = db.session.scalars(
+        sa.select(ExportJob.id).where(
+            ExportJob.status == ExportStatus.QUEUED.value, ExportJob.created_at < cutoff
+        )
+    ).all()
+    sent = 0
+    for job_id in stale:
+        if not publish(job_id):
+            break
+        sent += 1
+    return sent
+
+
 def run_export_job(job_id: int) -> str | None:
     """Write the file of an export job; returns its status. Safe to run twice."""
     job = db.session.get(ExportJob, job_id)

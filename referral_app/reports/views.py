@@ -44,7 +44,6 @@ from referral_app.reports.labels import (
     days,
     percent,
 )
-from workers.exports import EXPORT_TASK
 
 log = logging.getLogger("passerelle.reports")
 
@@ -204,18 +203,8 @@ def _xlsx_response(buffer: io.BytesIO, name: str) -> Response:
 
 
 def _enqueue(job: ExportJob) -> None:
-    """Hand the job to the worker after commit; a broker failure marks the job failed.
-
-    Published through the app's Celery, like the outbox, so that every task of a
-    process goes to the same broker.
-    """
-    try:
-        current_app.extensions["celery"].send_task(EXPORT_TASK, args=[job.id], retry=False)
-    except Exception:
-        log.exception("could not queue export job %s", job.id)
-        job.status = ExportStatus.FAILED.value
-        job.error = "The export queue is unavailable."
-        db.session.commit()
+    """Hand the committed job to the worker; if the broker is down, the sweeper will."""
+    exports.publish(job.id)
 
 
 # ---------------------------------------------------------------------------
