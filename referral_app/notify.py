@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from referral_app.extensions import db
 from referral_app.models import (
+    Comment,
     EmailMode,
     Notification,
     NotificationChannel,
@@ -136,15 +137,44 @@ def notify_referral_event(
     context = referral_context(
         referral, event=event.event, reason_code=event.reason_code, event_id=event.id
     )
+    return _queue_for_audience(
+        referral,
+        audience,
+        template or f"referral_{event.event}",
+        context,
+        dedupe_key=f"referral-event:{event.id}",
+        actor_id=event.actor_id,
+    )
+
+
+def notify_referral_comment(
+    referral: Referral, comment: Comment, audience: Audience
+) -> list[Notification]:
+    """Outbox rows telling ``audience`` of a new message (its id, never its body)."""
+    context = referral_context(referral, event="comment", comment_id=comment.id)
+    return _queue_for_audience(
+        referral,
+        audience,
+        "referral_comment",
+        context,
+        dedupe_key=f"referral-comment:{comment.id}",
+        actor_id=comment.author_id,
+    )
+
+
+def _queue_for_audience(
+    referral: Referral,
+    audience: Audience,
+    template: str,
+    context: dict[str, Any],
+    *,
+    dedupe_key: str,
+    actor_id: int | None,
+) -> list[Notification]:
+    """Queue for each recipient of ``audience`` except the actor."""
     rows: list[Notification] = []
     for user in recipients_for(referral, audience):
-        if event.actor_id is not None and user.id == event.actor_id:
+        if actor_id is not None and user.id == actor_id:
             continue
-        rows += queue(
-            user,
-            template or f"referral_{event.event}",
-            context,
-            dedupe_key=f"referral-event:{event.id}",
-            referral_id=referral.id,
-        )
+        rows += queue(user, template, context, dedupe_key=dedupe_key, referral_id=referral.id)
     return rows

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
+from referral_app.extensions import db
+from referral_app.models import Community
 from referral_app.models.enums import Role
 
 if TYPE_CHECKING:
-    from referral_app.models import Community, Referral, TrialSite, User
+    from referral_app.models import Referral, TrialSite, User
 
 CLINICAL_ROLES = frozenset({Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN})
 INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.NURSE})
@@ -76,10 +80,8 @@ def can_view_reports(user: User) -> bool:
 
 
 def is_community_leader(user: User) -> bool:
-    from referral_app.extensions import db
-    from referral_app.models import Community
-
-    return db.session.query(Community.id).filter(Community.leader_id == user.id).first() is not None
+    leads = select(Community.id).where(Community.leader_id == user.id).limit(1)
+    return db.session.scalar(leads) is not None
 
 
 def can_manage_trials(user: User) -> bool:

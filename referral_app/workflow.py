@@ -33,8 +33,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from referral_app import business_days, notify, permissions
+from referral_app import business_days, notify, patient_data, permissions
 from referral_app.extensions import db
+from referral_app.labels import STATE_LABELS
 from referral_app.models import (
     OPEN_STATES,
     Comment,
@@ -395,6 +396,13 @@ TRANSITIONS: dict[tuple[ReferralState, Event, Side], Transition] = {
 }
 
 
+def field_labels(event: str) -> dict[str, str]:
+    """Field name → label of ``event``'s inputs, to name the fields in error messages."""
+    return {
+        f.name: str(f.label) for t in TRANSITIONS.values() if t.event == event for f in t.fields
+    }
+
+
 def transitions_for(state: ReferralState, side: Side | None) -> list[Transition]:
     """The table's rows from ``state`` for ``side``, in table order."""
     return [t for (s, _e, sd), t in TRANSITIONS.items() if s == state and sd == side]
@@ -443,8 +451,6 @@ def _find_transition(referral: Referral, event: Event, user: User) -> Transition
 
 
 def _state_label(state: ReferralState) -> str:
-    from referral_app.labels import STATE_LABELS
-
     return str(STATE_LABELS[state])
 
 
@@ -550,8 +556,6 @@ def missing_for_submit(referral: Referral) -> dict[str, str]:
 
 
 def _guard_submit(referral: Referral, actor: User, values: dict[str, Any]) -> None:
-    from referral_app import patient_data
-
     errors = missing_for_submit(referral)
     if errors:
         raise TransitionInputError(errors, _("The referral is not complete yet."))
@@ -850,15 +854,5 @@ def add_comment(referral: Referral, author: User, body: str) -> Comment:
     db.session.flush()
     side = actor_side(author, referral)
     audience = Audience.RECEIVING if side == Side.REFERRING else Audience.REFERRING
-    context = notify.referral_context(referral, event="comment", comment_id=comment.id)
-    for user in notify.recipients_for(referral, audience):
-        if user.id == author.id:
-            continue
-        notify.queue(
-            user,
-            "referral_comment",
-            context,
-            dedupe_key=f"referral-comment:{comment.id}",
-            referral_id=referral.id,
-        )
+    notify.notify_referral_comment(referral, comment, audience)
     return comment

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
-EXPORT_TASK = "passerelle.run_export"
+from referral_app.reports import exports
 
 
-@shared_task(name=EXPORT_TASK, ignore_result=True)
+@shared_task(name=exports.EXPORT_TASK, ignore_result=True)
 def run_export(job_id: int) -> str | None:
-    """Write the file of ``ExportJob`` ``job_id`` (``reports.exports.run_export_job``)."""
-    from referral_app.reports.exports import run_export_job
-
-    return run_export_job(job_id)
+    """Write the file of ``ExportJob`` ``job_id``."""
+    return exports.run_export_job(job_id)
 
 
 @shared_task(name="passerelle.sweep_export_jobs", ignore_result=True)
 def sweep_export_jobs() -> int:
     """Every minute: re-send export jobs queued while the broker was down."""
-    from referral_app.reports.exports import requeue_stale_jobs
-
-    return requeue_stale_jobs()
+    return exports.requeue_stale_jobs()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from referral_app import audit
@@ -28,7 +29,6 @@ from referral_app.models import (
 from referral_app.models.user import new_session_nonce
 from referral_app.timeutil import utcnow
 from referral_app.trials import services as trial_services
-from referral_app.trials.services import _
 
 
 class AdminError(ValueError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -47,10 +46,6 @@ def require_admin():
     if not permissions.is_admin(current_user):
         abort(403)
     return None
-
-
-def _language() -> str:
-    return str(get_locale() or "fr")
 
 
 def _page() -> int:

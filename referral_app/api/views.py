@@ -236,11 +236,8 @@ def create_referral(args: dict):
     data = _draft_data(args)
     if args.get("redirect_from"):
         # Redirect (DESIGN §3): a new draft prefilled from a closed referral, linked to it.
-        referral = services.redirect_referral(_visible(args["redirect_from"]), user)
-        if site.id != referral.site_id:
-            services.retarget_draft(referral, user, site, version=None)
-        if data:
-            services.update_draft(referral, user, data, version=None)
+        old = _visible(args["redirect_from"])
+        referral = services.redirect_referral(old, user, site=site, data=data)
     else:
         referral = services.create_draft(user, site, data)
     if args.get("submit"):

@@ -8,6 +8,7 @@ the existing account, adds the membership and tells the person. The caller commi
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from referral_app import audit, notify
@@ -23,7 +24,6 @@ from referral_app.models import (
 )
 from referral_app.timeutil import utcnow
 from referral_app.trials.news import absolute_url
-from referral_app.trials.services import _
 
 # Roles a person may ask for on the public form; managers and admins are appointed.
 JOIN_ROLES = (Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN)

@@ -14,10 +14,11 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import BuildError
 
 from referral_app.labels import label
 from referral_app.models import Notification
+from referral_app.trials import news
+from referral_app.workflow import reason_label
 
 SENTENCES = {
     "referral_submit": _l("New referral %(reference)s for %(trial)s from %(referring_centre)s."),
@@ -68,24 +69,13 @@ def _params(context: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _feature_with_own_email(template: str):
-    """The module that words ``template`` itself (trial news, join requests…), or None.
-
-    Contract: the module offers ``has_own_email(template)``, ``sentence(template,
-    context)`` and ``render_email(notification) -> (subject, text, html)``.
-    """
-    try:
-        from referral_app.trials import news
-    except ImportError:
-        return None
-    return news if news.has_own_email(template) else None
-
-
 def sentence(template: str, context: dict[str, Any]) -> str:
-    """The notification as one sentence in the current locale."""
-    feature = _feature_with_own_email(template)
-    if feature is not None:
-        return feature.sentence(template, context or {})
+    """The notification as one sentence in the current locale.
+
+    Trial news, join requests and password e-mails are worded by ``trials.news``.
+    """
+    if news.has_own_email(template):
+        return news.sentence(template, context or {})
     text = SENTENCES.get(template, GENERIC_SENTENCE)
     try:
         return str(text) % _params(context)
@@ -98,27 +88,16 @@ def reason_text(context: dict[str, Any]) -> str:
     code = context.get("reason_code")
     if not code:
         return ""
-    try:
-        from referral_app.workflow import reason_label
-    except ImportError:  # the state machine owns the reason labels
-        text = code.replace("_", " ")
-    else:
-        text = reason_label(code, context.get("event"))
+    text = reason_label(code, context.get("event"))
     return str(REASON_LINE) % {"reason": text}
 
 
 def referral_path(referral_id: int | None) -> str | None:
-    """The referral page's path, whichever blueprint serves it."""
+    """The referral page's path (also outside a request: the worker builds e-mails)."""
     if referral_id is None:
         return None
-    for endpoint in ("referrals.detail", "referrals.view", "referrals.show"):
-        if endpoint in current_app.view_functions:
-            try:
-                with current_app.test_request_context():
-                    return url_for(endpoint, referral_id=referral_id)
-            except BuildError:
-                continue
-    return f"/referrals/{referral_id}"
+    with current_app.test_request_context():
+        return url_for("referrals.detail", referral_id=referral_id)
 
 
 def public_link(path: str | None) -> str:
@@ -158,9 +137,8 @@ def email_item(notification: Notification) -> dict[str, Any]:
 
 def render_notification_email(notification: Notification) -> tuple[str, str, str]:
     """(subject, text, html) of one notification e-mail, in the recipient's language."""
-    feature = _feature_with_own_email(notification.template)
-    if feature is not None:
-        return feature.render_email(notification)
+    if news.has_own_email(notification.template):
+        return news.render_email(notification)
     with force_locale(notification.recipient.language.value):
         item = email_item(notification)
         values = {"item": item, "preferences_link": public_link("/preferences")}

@@ -13,13 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from referral_app.communities import queries as community_queries
 from referral_app.communities import services as community_services
 from referral_app.communities.forms import JoinRequestForm
-from referral_app.communities.views import (
-    communities_with_counts,
-    community_trials,
-    member_counts_subquery,
-)
 from referral_app.extensions import db, limiter
 from referral_app.labels import ROLE_LABELS
 from referral_app.models import (
@@ -75,7 +71,9 @@ def network_totals() -> dict[str, int]:
 @bp.route("/")
 def index():
     return render_template(
-        "public/index.html", rows=communities_with_counts(), totals=network_totals()
+        "public/index.html",
+        rows=community_queries.communities_with_counts(),
+        totals=network_totals(),
     )
 
 
@@ -86,13 +84,13 @@ def index():
 
 @bp.route("/communities")
 def communities():
-    return render_template("public/communities.html", rows=communities_with_counts())
+    return render_template(
+        "public/communities.html", rows=community_queries.communities_with_counts()
+    )
 
 
 def _community(slug: str) -> Community:
-    community = db.session.scalar(
-        select(Community).where(Community.slug == slug).options(joinedload(Community.leader))
-    )
+    community = community_queries.community_by_slug(slug)
     if community is None:
         abort(404)
     return community
@@ -101,16 +99,13 @@ def _community(slug: str) -> Community:
 @bp.route("/communities/<slug>")
 def community(slug: str):
     community = _community(slug)
-    counts = member_counts_subquery()
-    row = db.session.execute(
-        select(counts.c.members, counts.c.centres).where(counts.c.community_id == community.id)
-    ).first()
-    recruiting, upcoming = community_trials(community)
+    members, centres = community_queries.member_counts(community)
+    recruiting, upcoming = community_queries.community_trials(community)
     return render_template(
         "public/community.html",
         community=community,
-        members=row.members if row else 0,
-        centres=row.centres if row else 0,
+        members=members,
+        centres=centres,
         recruiting=recruiting,
         upcoming=upcoming,
     )
@@ -227,7 +222,7 @@ def trial(trial_id: int):
 
 def figures_by_community() -> list[dict]:
     """Per community: centres, members, recruiting trials, referrals made (aggregates only)."""
-    members = member_counts_subquery()
+    members = community_queries.member_counts_subquery()
     trial_rows = db.session.execute(
         select(
             Trial.community_id,

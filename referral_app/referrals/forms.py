@@ -16,7 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from referral_app.labels import URGENCY_LABELS
-from referral_app.models import Language, Urgency
+from referral_app.models import Language, Referral, Urgency
+from referral_app.patient_data import PatientIdentifiers
 
 
 def _optional_int(value):
@@ -78,6 +79,20 @@ class ReferralForm(FlaskForm):
         "prior_lines",
         "clinical_notes",
     )
+
+    @classmethod
+    def for_draft(cls, referral: Referral, identifiers: PatientIdentifiers | None) -> ReferralForm:
+        """The form showing a saved draft (``identifiers`` only when the user may see them)."""
+        form = cls(obj=referral)
+        if identifiers:
+            form.patient_name.data = identifiers.name
+            form.date_of_birth.data = identifiers.date_of_birth
+            form.health_insurance_number.data = identifiers.formatted_hin
+            form.phone.data = identifiers.phone
+        form.urgency.data = referral.urgency.value
+        form.patient_language.data = referral.patient_language.value
+        form.version.data = str(referral.version)
+        return form
 
     def data_for_service(self) -> dict:
         return {name: getattr(self, name).data for name in self.DATA_FIELDS}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from referral_app import audit, business_days, patient_data, permissions, workflow
@@ -27,8 +27,10 @@ from referral_app.models import (
     ReferralEvent,
     ReferralState,
     Region,
+    SiteStatus,
     Trial,
     TrialSite,
+    TrialStatus,
     Urgency,
     User,
 )
@@ -279,8 +281,18 @@ def delete_draft(referral: Referral, actor: User, *, version: int | None) -> Non
     db.session.flush()
 
 
-def redirect_referral(old: Referral, actor: User) -> Referral:
-    """A new draft prefilled from a declined, screen-failed or withdrawn referral."""
+def redirect_referral(
+    old: Referral,
+    actor: User,
+    *,
+    site: TrialSite | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> Referral:
+    """A new draft prefilled from a declined, screen-failed or withdrawn referral.
+
+    The page then lets the user choose the new site; the API may give ``site`` and
+    ``data`` (applied over the copied fields) in the same call.
+    """
     if old.state not in REDIRECTABLE_STATES:
         raise workflow.IllegalTransition(
             _("Only a declined, screen-failed or withdrawn referral can be redirected.")
@@ -301,6 +313,10 @@ def redirect_referral(old: Referral, actor: User) -> Referral:
     draft.identifiers_encrypted = old.identifiers_encrypted
     draft.patient_key = old.patient_key
     db.session.flush()
+    if site is not None and site.id != draft.site_id:
+        retarget_draft(draft, actor, site, version=None)
+    if data:
+        update_draft(draft, actor, data, version=None)
     return draft
 
 
@@ -313,14 +329,37 @@ def duplicate_warnings(referral: Referral) -> list[Referral]:
     ]
 
 
-def duplicate_same_trial(referral: Referral) -> Referral | None:
-    for other in patient_data.open_referrals_of_patient(referral):
-        if other.trial_id == referral.trial_id:
-            return other
-    return None
-
-
 # -- Choosing a site ------------------------------------------------------------
+
+
+def other_recruiting_sites(referral: Referral) -> list[TrialSite]:
+    """Recruiting sites of the referral's trial it could go to instead (forward, suggest)."""
+    return list(
+        db.session.scalars(
+            select(TrialSite)
+            .where(
+                TrialSite.trial_id == referral.trial_id,
+                TrialSite.status == SiteStatus.RECRUITING,
+                TrialSite.id != referral.site_id,
+                TrialSite.centre_id != referral.referring_centre_id,
+            )
+            .order_by(TrialSite.id)
+        )
+    )
+
+
+def alternative_trials(referral: Referral, limit: int = 100) -> list[Trial]:
+    """Other recruiting trials to suggest on a decline, of the same community if any."""
+    trial = referral.trial
+    stmt = (
+        select(Trial)
+        .where(Trial.status == TrialStatus.RECRUITING, Trial.id != trial.id)
+        .order_by(Trial.acronym)
+        .limit(limit)
+    )
+    if trial.community_id:
+        stmt = stmt.where(Trial.community_id == trial.community_id)
+    return list(db.session.scalars(stmt))
 
 
 @dataclass(frozen=True)
@@ -446,6 +485,27 @@ def both_boxes_query(user: User, **filters: Any) -> Select:
     )
     stmt = _filters(stmt, **filters)
     return _list_options(stmt).order_by(Referral.id.desc())
+
+
+@dataclass(frozen=True)
+class AttentionCounts:
+    to_acknowledge: int  # submitted to the user's centre
+    overdue: int  # at the user's centre, past a due date
+    info_requested: int  # the user's own referrals waiting for their answer
+
+
+def attention_counts(user: User) -> AttentionCounts:
+    """What waits for ``user`` on the home page, counted in one statement."""
+    incoming = Referral.receiving_centre_id == user.centre_id
+    mine = Referral.referring_user_id == user.id
+    row = db.session.execute(
+        select(
+            func.count(Referral.id).filter(incoming, Referral.state == ReferralState.SUBMITTED),
+            func.count(Referral.id).filter(incoming, workflow.overdue_clause()),
+            func.count(Referral.id).filter(mine, Referral.state == ReferralState.INFO_REQUESTED),
+        ).where(incoming | mine)
+    ).one()
+    return AttentionCounts(*(count or 0 for count in row))
 
 
 def comments(referral: Referral) -> list[Comment]:

@@ -19,8 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from markupsafe import Markup
+from sqlalchemy import select
 
 from referral_app import attention, patient_data, permissions, templating, workflow
 from referral_app.extensions import db
@@ -31,10 +31,7 @@ from referral_app.models import (
     ReferralState,
     Region,
     Role,
-    SiteStatus,
-    Trial,
     TrialSite,
-    TrialStatus,
 )
 from referral_app.referrals import services
 from referral_app.referrals.forms import CommentForm, IdentifierReasonForm, ReferralForm
@@ -66,7 +63,7 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _version() -> int | None:
+def _version() -> int:
     value = request.form.get("version", "")
     return int(value) if value.isdigit() else -1  # a missing version is stale, never blind
 
@@ -162,11 +159,10 @@ def new():
         region_id=_int_arg("region"),
     )
     page = db.paginate(stmt, page=_int_arg("page") or 1, per_page=10, error_out=False)
-    draft = None
-    if _int_arg("draft"):
-        draft = _load(_int_arg("draft"))
-        if draft.state != ReferralState.DRAFT:
-            draft = None
+    draft_id = _int_arg("draft")
+    draft = _load(draft_id) if draft_id else None
+    if draft is not None and draft.state != ReferralState.DRAFT:
+        draft = None
     communities = db.session.scalars(select(Community).order_by(Community.name_fr)).all()
     choices = {
         trial.id: services.site_choices(trial, current_user, patient_region_id)
@@ -199,7 +195,6 @@ def _form_context(form: ReferralForm, site: TrialSite, referral: Referral | None
         "form": form,
         "site": site,
         "referral": referral,
-        "site_choices": choices,
         "proposed": proposed,
         "duplicate_warnings": warnings,
         "refusal": workflow.site_refusal(site, current_user.centre_id),
@@ -261,16 +256,7 @@ def edit(referral_id: int):
     ):
         return redirect(url_for("referrals.detail", referral_id=referral.id))
     if request.method == "GET":
-        form = ReferralForm(obj=referral)
-        identifiers = patient_data.reveal(referral, current_user)
-        if identifiers:
-            form.patient_name.data = identifiers.name
-            form.date_of_birth.data = identifiers.date_of_birth
-            form.health_insurance_number.data = identifiers.formatted_hin
-            form.phone.data = identifiers.phone
-        form.urgency.data = referral.urgency.value
-        form.patient_language.data = referral.patient_language.value
-        form.version.data = str(referral.version)
+        form = ReferralForm.for_draft(referral, patient_data.reveal(referral, current_user))
         db.session.commit()  # the audit row of the identifiers shown
     else:
         form = ReferralForm()
@@ -330,45 +316,36 @@ def redirect_to_new(referral_id: int):
 # -- The referral page ------------------------------------------------------------
 
 
-def _field_choices(referral: Referral, f: workflow.Field) -> list[tuple[str, str]]:
-    """Options of a site or trial field on the referral page."""
-    if f.kind == "choice":
-        return f.choice_pairs()
-    if f.kind == "site":
-        sites = db.session.scalars(
-            select(TrialSite)
-            .where(
-                TrialSite.trial_id == referral.trial_id,
-                TrialSite.status == SiteStatus.RECRUITING,
-                TrialSite.id != referral.site_id,
-                TrialSite.centre_id != referral.referring_centre_id,
-            )
-            .order_by(TrialSite.id)
-        ).all()
-        return [(str(s.id), f"{s.centre.short_name} — {s.centre.name}") for s in sites]
-    if f.kind == "trial":
-        trial = referral.trial
-        stmt = (
-            select(Trial)
-            .where(Trial.status == TrialStatus.RECRUITING, Trial.id != trial.id)
-            .order_by(Trial.acronym)
-            .limit(100)
-        )
-        if trial.community_id:
-            stmt = stmt.where(Trial.community_id == trial.community_id)
-        return [(str(t.id), t.label) for t in db.session.scalars(stmt)]
-    return []
+def _action_choices(
+    referral: Referral, actions: list[workflow.Transition]
+) -> dict[tuple[workflow.Event, str], list[tuple[str, str]]]:
+    """Options of the actions' choice, site and trial fields; each list is queried once.
+
+    Forward and decline both offer sites: they share one list.
+    """
+    loaders = {
+        "site": lambda: [
+            (str(s.id), f"{s.centre.short_name} — {s.centre.name}")
+            for s in services.other_recruiting_sites(referral)
+        ],
+        "trial": lambda: [(str(t.id), t.label) for t in services.alternative_trials(referral)],
+    }
+    loaded: dict[str, list[tuple[str, str]]] = {}
+    choices = {}
+    for t in actions:
+        for f in t.fields:
+            if f.kind == "choice":
+                choices[(t.event, f.name)] = f.choice_pairs()
+            elif f.kind in loaders:
+                if f.kind not in loaded:
+                    loaded[f.kind] = loaders[f.kind]()
+                choices[(t.event, f.name)] = loaded[f.kind]
+    return choices
 
 
 def _render_detail(referral: Referral, *, reason: str | None = None, reason_form=None):
     identifiers = patient_data.reveal(referral, current_user, reason=reason)
     actions = workflow.available_transitions(referral, current_user)
-    choices = {
-        (t.event, f.name): _field_choices(referral, f)
-        for t in actions
-        for f in t.fields
-        if f.kind in ("choice", "site", "trial")
-    }
     other_trials = services.duplicate_warnings(referral) if identifiers else []
     previous_of = db.session.scalars(
         select(Referral.id).where(Referral.previous_referral_id == referral.id)
@@ -381,7 +358,7 @@ def _render_detail(referral: Referral, *, reason: str | None = None, reason_form
         and identifiers is None,
         reason_form=reason_form or IdentifierReasonForm(),
         actions=actions,
-        choices=choices,
+        choices=_action_choices(referral, actions),
         events=services.timeline(referral),
         comments=services.comments(referral),
         comment_form=CommentForm(),
@@ -429,13 +406,7 @@ def transition(referral_id: int, event: str):
             referral, event, current_user, version=_version(), data=request.form.to_dict()
         )
     except WorkflowError as error:
-        labels = {
-            f.name: str(f.label)
-            for t in workflow.TRANSITIONS.values()
-            if t.event == event
-            for f in t.fields
-        }
-        _flash_error(error, labels)
+        _flash_error(error, workflow.field_labels(event))
         return redirect(url_for("referrals.detail", referral_id=referral_id))
     done = workflow.event_label(applied.event)
     db.session.commit()
@@ -471,41 +442,24 @@ def comment(referral_id: int):
 def referral_attention(user) -> list[attention.AttentionItem]:
     items: list[attention.AttentionItem] = []
     if user.role in (Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN):
-        incoming = select(func.count(Referral.id)).where(
-            Referral.receiving_centre_id == user.centre_id
-        )
-        to_ack = db.session.scalar(incoming.where(Referral.state == ReferralState.SUBMITTED))
-        overdue = db.session.scalar(incoming.where(workflow.overdue_clause()))
-        asked = db.session.scalar(
-            select(func.count(Referral.id)).where(
-                Referral.referring_user_id == user.id,
-                Referral.state == ReferralState.INFO_REQUESTED,
-            )
-        )
+        counts = services.attention_counts(user)
         items += [
             attention.AttentionItem(
                 str(_l("New referrals to acknowledge")),
-                to_ack or 0,
+                counts.to_acknowledge,
                 url_for("referrals.incoming", state="submitted"),
             ),
             attention.AttentionItem(
                 str(_l("Overdue referrals")),
-                overdue or 0,
+                counts.overdue,
                 url_for("referrals.incoming", overdue=1),
                 "danger",
             ),
             attention.AttentionItem(
                 str(_l("Information requested from you")),
-                asked or 0,
+                counts.info_requested,
                 url_for("referrals.outgoing", state="info_requested"),
                 "warning",
             ),
         ]
     return items
-
-
-def referral_link(referral: Referral) -> Markup:
-    return Markup('<a href="{}">{}</a>').format(
-        url_for("referrals.detail", referral_id=referral.id),
-        escape(referral.reference or _("Draft #%(id)d", id=referral.id)),
-    )

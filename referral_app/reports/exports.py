@@ -43,6 +43,7 @@ from referral_app.timeutil import as_utc, utcnow
 
 log = logging.getLogger("passerelle.exports")
 
+EXPORT_TASK = "passerelle.run_export"  # the worker's task (``workers.exports``)
 FORMATS = ("csv", "xlsx")
 BATCH_SIZE = 1000  # rows per keyset page
 Rows = Iterable[list[Any]]
@@ -496,8 +497,6 @@ def publish(job_id: int) -> bool:
     False (logged) when the broker is unavailable: the job stays queued and
     ``requeue_stale_jobs`` sends it again once the broker is back.
     """
-    from workers.exports import EXPORT_TASK
-
     try:
         current_app.extensions["celery"].send_task(EXPORT_TASK, args=[job_id], retry=False)
     except Exception as error:  # noqa: BLE001 (any broker failure: the sweeper recovers)

@@ -68,7 +68,6 @@ STATE_ORDER = [
 ]
 OUTCOME_STATES = (S.DECLINED, S.SCREEN_FAILED, S.WITHDRAWN)
 PERCENTILES = (0.5, 0.9)
-DURATIONS = ("acknowledge", "decision", "enrollment")
 
 
 def _acknowledged() -> sa.ColumnElement[bool]:

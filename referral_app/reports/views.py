@@ -8,7 +8,6 @@ the worker (``workers.exports``); its page polls a small JSON endpoint.
 from __future__ import annotations
 
 import io
-import logging
 
 from flask import (
     Blueprint,
@@ -44,8 +43,6 @@ from referral_app.reports.labels import (
     days,
     percent,
 )
-
-log = logging.getLogger("passerelle.reports")
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from referral_app import audit
@@ -34,9 +34,6 @@ from referral_app.models import (
 )
 from referral_app.timeutil import utcnow
 from referral_app.trials import news
-
-_ = gettext
-
 
 INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.NURSE})
 

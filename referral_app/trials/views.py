@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import and_, select, true
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -27,6 +27,7 @@ from referral_app.models import (
     User,
 )
 from referral_app.templating import add_nav_item
+from referral_app.trials import coverage as niche
 from referral_app.trials import ctgov, services
 from referral_app.trials.forms import (
     ImportForm,
@@ -278,11 +279,12 @@ def edit(trial_id: int):
 @login_required
 def add_site(trial_id: int):
     trial = _load_trial(trial_id)
+    may_open = services.centres_user_may_open(current_user)
+    if not may_open:
+        abort(403)
     taken = {s.centre_id for s in trial.sites}
-    centres = [c for c in services.centres_user_may_open(current_user) if c.id not in taken]
+    centres = [c for c in may_open if c.id not in taken]
     if not centres:
-        if not services.centres_user_may_open(current_user):
-            abort(403)
         flash(_("Your centre is already a site of this trial."), "info")
         return redirect(url_for("trials.detail", trial_id=trial.id))
     form = SiteCreateForm()
@@ -366,79 +368,6 @@ def edit_site(site_id: int):
 # ---------------------------------------------------------------------------
 
 
-def niche_trials_stmt(community_slug: str | None = None):
-    """Ids of the niche trials still open, in display order."""
-    stmt = select(Trial.id).where(Trial.is_niche.is_(True), Trial.status != TrialStatus.CLOSED)
-    if community_slug:
-        stmt = stmt.join(Community, Community.id == Trial.community_id).where(
-            Community.slug == community_slug
-        )
-    return stmt.order_by(Trial.acronym, Trial.nct_number)
-
-
-def niche_coverage(trial_ids: list[int]):
-    """For these niche trials, each region with centres: the centre recruiting there, or none.
-
-    One query: trials × regions that have an active centre, left-joined to the
-    recruiting site of the trial in the region (the partial unique index
-    ``uq_trial_sites_niche_region`` serves the join).
-    """
-    regions_with_centres = (
-        select(Region.id, Region.code, Region.name)
-        .where(
-            select(Centre.id)
-            .where(Centre.region_id == Region.id, Centre.is_active.is_(True))
-            .exists()
-        )
-        .subquery()
-    )
-    stmt = (
-        select(
-            Trial.id,
-            Trial.acronym,
-            Trial.nct_number,
-            Trial.status,
-            regions_with_centres.c.id.label("region_id"),
-            regions_with_centres.c.name.label("region_name"),
-            Centre.short_name,
-        )
-        .select_from(Trial)
-        .join(regions_with_centres, true())  # every trial × every region
-        .outerjoin(
-            TrialSite,
-            and_(
-                TrialSite.trial_id == Trial.id,
-                TrialSite.region_id == regions_with_centres.c.id,
-                TrialSite.niche.is_(True),
-                TrialSite.status == SiteStatus.RECRUITING,
-            ),
-        )
-        .outerjoin(Centre, Centre.id == TrialSite.centre_id)
-        .where(Trial.id.in_(trial_ids))
-        .order_by(Trial.acronym, Trial.nct_number, regions_with_centres.c.code)
-    )
-    regions: dict[int, str] = {}
-    trials: dict[int, dict] = {}
-    for row in db.session.execute(stmt):
-        regions.setdefault(row.region_id, row.region_name)
-        entry = trials.setdefault(
-            row.id,
-            {
-                "id": row.id,
-                "label": row.acronym or row.nct_number,
-                "status": row.status,
-                "cells": {},
-            },
-        )
-        centres = entry["cells"].setdefault(row.region_id, [])
-        if row.short_name:
-            centres.append(row.short_name)
-    for entry in trials.values():
-        entry["covered"] = sum(1 for centres in entry["cells"].values() if centres)
-        entry["uncovered"] = [regions[r] for r, centres in entry["cells"].items() if not centres]
-    return regions, list(trials.values())
-
-
 @bp.route("/coverage")
 @login_required
 def coverage():
@@ -447,9 +376,9 @@ def coverage():
     if community not in slugs:
         community = None
     page = db.paginate(
-        niche_trials_stmt(community), page=page_number(), per_page=50, error_out=False
+        niche.niche_trials_stmt(community), page=page_number(), per_page=50, error_out=False
     )
-    regions, rows = niche_coverage(list(page.items))
+    regions, rows = niche.niche_coverage(list(page.items))
     return render_template(
         "trials/coverage.html",
         regions=regions,

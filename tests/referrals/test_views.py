@@ -191,6 +191,22 @@ def test_receiving_inbox_page_and_actions(client, login, cast, db):
     assert db.session.get(Referral, referral.id).state == S.DECLINED
 
 
+def test_forward_and_decline_offer_the_other_recruiting_sites(client, login, cast, db):
+    referral = cast.referral("submitted")
+    db.session.commit()
+    login(cast.receiving["coordinator"])
+    page = _html(client.get(f"/referrals/{referral.id}"))
+
+    def offered(select_id: str) -> list[str]:
+        block = re.search(rf'id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+        assert block, select_id
+        return re.findall(r'<option value="(\d+)"', block.group(1))
+
+    assert offered("forward-target_site_id") == [str(cast.other_site.id)]
+    assert offered("decline-suggested_site_id") == [str(cast.other_site.id)]
+    assert offered("decline-reason_code") == []  # reason codes are words, not ids
+
+
 def test_only_the_two_centres_and_admins_open_a_referral(client, login, cast, db):
     referral = cast.referral("accepted")
     draft = cast.referral("draft")
@@ -283,6 +299,25 @@ def test_home_page_attention(client, login, cast, db):
     home = _html(client.get("/home"))
     assert "New referrals to acknowledge" in home
     assert "Overdue referrals" in home
+
+
+def test_attention_counts_what_waits_for_each_user(cast, db, make):
+    from referral_app.referrals import services
+    from referral_app.timeutil import utcnow
+
+    long_ago = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)
+    cast.referral("submitted", submitted_at=utcnow())  # new, on time
+    cast.referral("submitted", submitted_at=long_ago)  # new and late
+    cast.referral("acknowledged", submitted_at=long_ago)  # decision late
+    cast.referral("info_requested")  # waits for the referrer
+    make.referral("submitted", submitted_at=long_ago)  # another centre's: not counted
+    db.session.flush()
+
+    receiving = services.attention_counts(cast.receiving["coordinator"])
+    assert (receiving.to_acknowledge, receiving.overdue, receiving.info_requested) == (2, 2, 0)
+    referring = services.attention_counts(cast.referring["coordinator"])
+    assert (referring.to_acknowledge, referring.overdue, referring.info_requested) == (0, 0, 1)
+    assert services.attention_counts(cast.outsider["coordinator"]).to_acknowledge == 0
 
 
 def _count_statements(db, func_):

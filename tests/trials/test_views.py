@@ -185,7 +185,7 @@ def test_coverage_page_shows_regions_with_and_without_a_centre(
     login(network.chus_nurse)
     page = client.get("/trials/coverage")
     assert "COVERME" in page.text and "NOTNICHE" not in page.text
-    from referral_app.trials.views import niche_coverage, niche_trials_stmt
+    from referral_app.trials.coverage import niche_coverage, niche_trials_stmt
 
     ids = list(db.session.scalars(niche_trials_stmt("thoracic")))
     with count_queries() as counter:
