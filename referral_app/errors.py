@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from referral_app.extensions import db
@@ -37,10 +38,28 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        log_unhandled(app, error)
         if _wants_json():
             return _json_error("server_error", "Internal error.", 500)
         return render_template("errors/error.html", status=500, message=_message(500)), 500
+
+
+def log_unhandled(app: Flask, error: Exception) -> None:
+    """Log an unexpected error; database errors without their text.
+
+    A PostgreSQL error's DETAIL quotes the failing row, which may hold clinical
+    notes or encrypted identifiers: only its class and SQLSTATE are logged.
+    """
+    if isinstance(error, DBAPIError):
+        app.logger.error(
+            "Database error %s (SQLSTATE %s) on %s %s",
+            type(error.orig).__name__,
+            getattr(error.orig, "sqlstate", None) or "?",
+            request.method,
+            request.path,
+        )
+        return
+    app.logger.exception("Unhandled error on %s %s", request.method, request.path)
 
 
 def _message(status: int) -> str:

@@ -372,6 +372,23 @@ def make(db):
     return Factory(db.session)
 
 
+def emailed_password_path(notification) -> str:
+    """The password link of an outbox e-mail, as the recipient receives it.
+
+    The row itself never holds the link (a credential); it is made at rendering.
+    """
+    import re
+
+    from referral_app.trials.news import render_email
+
+    assert "reset_url" not in notification.context
+    assert "/password/reset/" not in str(notification.context)
+    _subject, text, _html = render_email(notification)
+    match = re.search(r"https?://[^/\s]+(/password/reset/\S+)", text)
+    assert match, text
+    return match.group(1)
+
+
 @pytest.fixture
 def login(client):
     """``login(user)`` logs the test client in through the real login form."""

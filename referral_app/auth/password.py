@@ -107,11 +107,23 @@ def queue_email_now(
     return rows
 
 
+def with_password_link(context: dict[str, Any], recipient: User) -> dict[str, Any]:
+    """The e-mail's context with its password link, made when the e-mail is rendered.
+
+    The outbox row only says which kind of link (``password_link``): a working
+    link is a credential and is never stored in the database.
+    """
+    purpose = context.get("password_link")
+    if purpose not in PURPOSES:
+        return context
+    return {**context, "reset_url": reset_url(recipient, purpose)}
+
+
 def send_reset_link(user: User) -> None:
     queue_email_now(
         user,
         "password_reset",
-        {"reset_url": reset_url(user, "reset"), "valid_minutes": RESET_MAX_AGE // 60},
+        {"password_link": "reset", "valid_minutes": RESET_MAX_AGE // 60},
         f"password-reset:{user.id}:{secrets.token_hex(8)}",
     )
 
@@ -121,7 +133,7 @@ def send_welcome_link(user: User) -> None:
     queue_email_now(
         user,
         "password_reset_welcome",
-        {"reset_url": reset_url(user, "welcome"), "valid_hours": WELCOME_MAX_AGE // 3600},
+        {"password_link": "welcome", "valid_hours": WELCOME_MAX_AGE // 3600},
         f"password-welcome:{user.id}:{secrets.token_hex(8)}",
     )
 

@@ -163,7 +163,7 @@ def _check_pending(join_request: JoinRequest) -> None:
 
 def approve_join_request(join_request: JoinRequest, *, actor_id: int) -> User:
     """Create or link the account, add the membership, tell the person by e-mail."""
-    from referral_app.auth.password import WELCOME_MAX_AGE, queue_email_now, reset_url
+    from referral_app.auth.password import WELCOME_MAX_AGE, queue_email_now
 
     _check_pending(join_request)
     community = join_request.community
@@ -203,7 +203,7 @@ def approve_join_request(join_request: JoinRequest, *, actor_id: int) -> User:
     audit.record("approve", "join_request", join_request.id, user_id=actor_id, member_id=user.id)
     context = community_context(community)
     if created or not user.password_hash:
-        context["set_password_url"] = reset_url(user, "welcome")
+        context["password_link"] = "welcome"  # noqa: S105 (a link kind; made when sent)
         context["valid_hours"] = WELCOME_MAX_AGE // 3600
     queue_email_now(user, "join_approved", context, f"join-approved:{join_request.id}")
     db.session.flush()

@@ -263,8 +263,10 @@ def sentence(template: str, context: dict[str, Any]) -> str:
 
 def render_email(notification: Notification) -> tuple[str, str, str | None]:
     """(subject, text, html) in the recipient's language."""
+    from referral_app.auth.password import with_password_link
+
     recipient = notification.recipient
-    context = notification.context or {}
+    context = with_password_link(notification.context or {}, recipient)
     with force_locale(recipient.language.value):
         line = sentence(notification.template, context)
         values = {

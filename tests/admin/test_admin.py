@@ -14,7 +14,7 @@ from referral_app.models import (
     TrialSite,
     User,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, emailed_password_path
 
 
 def test_admin_pages_are_for_admins_only(client, login, network):
@@ -95,7 +95,7 @@ def test_admin_creates_a_user_who_gets_a_welcome_link(client, login, network, db
     assert user.password_hash is None and user.role == Role.NURSE
     mail = db.session.scalar(select(Notification).where(Notification.recipient_id == user.id))
     assert mail.template == "password_reset_welcome"
-    assert "/password/reset/" in mail.context["reset_url"]
+    assert emailed_password_path(mail).startswith("/password/reset/")
     again = client.post("/admin/users/new", data={**form, "email": "NOUVEAU@example.test"})
     assert "already exists" in again.text
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from referral_app.auth import password
 from referral_app.models import EmailMode, Notification, NotificationStatus, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, emailed_password_path
 
 
 def _reset_path(db, user) -> str:
@@ -18,7 +16,7 @@ def _reset_path(db, user) -> str:
         .where(Notification.recipient_id == user.id, Notification.template == "password_reset")
         .order_by(Notification.id.desc())
     ).first()
-    return re.sub(r"^https?://[^/]+", "", row.context["reset_url"])
+    return emailed_password_path(row)
 
 
 def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(client, network, db):

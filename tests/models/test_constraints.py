@@ -71,3 +71,30 @@ def test_ecog_range_is_checked(make, db):
     db.session.add(referral)
     with pytest.raises(IntegrityError):
         db.session.flush()
+
+
+def test_database_errors_never_show_the_parameters_of_a_statement(make, db):
+    """Errors end up in logs: SQLAlchemy must not print the statement's values.
+
+    (PostgreSQL's own DETAIL line of a CHECK violation still quotes the failing
+    row; see the README's patient-data notes.)
+    """
+    centre_a, centre_b = make.centre(), make.centre()
+    trial = make.trial()
+    referral = Referral(
+        trial=trial,
+        site=make.site(trial, centre_b),
+        referring_centre=centre_a,
+        receiving_centre=centre_b,
+        referring_user=make.user(centre=centre_a),
+        clinical_notes="Patient Gisèle Tremblay, secret clinical note",
+        ecog=9,
+    )
+    db.session.add(referral)
+    with pytest.raises(IntegrityError) as error:
+        db.session.flush()
+    message = str(error.value)
+    assert "parameters hidden" in message
+    assert "[parameters:" not in message
+    if db.engine.dialect.name == "sqlite":
+        assert "secret clinical note" not in message
