@@ -107,10 +107,8 @@ def test_niche_rule_does_not_apply_to_ordinary_trials(network, make, db):
     assert len(trial.sites) == 2
 
 
-def test_niche_rule_database_index_refuses_what_the_service_would(network, make, db):
-    trial = make.trial(is_niche=True)
-    make.site(trial, network.chum, SiteStatus.RECRUITING)
-    db.session.commit()
+def _assert_database_refuses_a_second_montreal_site(trial, network, db) -> None:
+    """Insert a recruiting JGH site past the service: the niche index must refuse it."""
     db.session.add(
         TrialSite(
             trial_id=trial.id,
@@ -123,6 +121,13 @@ def test_niche_rule_database_index_refuses_what_the_service_would(network, make,
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_niche_rule_database_index_refuses_what_the_service_would(network, make, db):
+    trial = make.trial(is_niche=True)
+    make.site(trial, network.chum, SiteStatus.RECRUITING)
+    db.session.commit()
+    _assert_database_refuses_a_second_montreal_site(trial, network, db)
 
 
 def test_making_a_trial_niche_copies_the_flag_to_its_sites(network, make, db):
@@ -137,18 +142,7 @@ def test_making_a_trial_niche_copies_the_flag_to_its_sites(network, make, db):
     flags = db.session.scalars(select(TrialSite.niche).where(TrialSite.trial_id == trial.id))
     assert set(flags) == {True}
     # The database now guards the region too.
-    db.session.add(
-        TrialSite(
-            trial_id=trial.id,
-            centre_id=network.jgh.id,
-            region_id=network.montreal.id,
-            niche=True,
-            status=SiteStatus.RECRUITING,
-        )
-    )
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-    db.session.rollback()
+    _assert_database_refuses_a_second_montreal_site(trial, network, db)
 
 
 def test_a_trial_recruiting_twice_in_a_region_cannot_become_niche(network, make, db):
