@@ -17,6 +17,8 @@ from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("PASSERELLE_INSTANCE", BASE_DIR / "instance"))
+# Quebec's time: business days, dates shown to people, months of the reports, beat.
+QUEBEC_TIME_ZONE = "America/Montreal"
 
 
 class ConfigError(RuntimeError):
@@ -85,7 +87,7 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6479/0")
 
     BABEL_DEFAULT_LOCALE = "fr"
-    BABEL_DEFAULT_TIMEZONE = "America/Toronto"
+    BABEL_DEFAULT_TIMEZONE = QUEBEC_TIME_ZONE
     LANGUAGES = {"fr": "Français", "en": "English"}
 
     SESSION_COOKIE_HTTPONLY = True
@@ -123,6 +125,8 @@ class Config:
     ACK_REMINDER_BUSINESS_DAYS = _env_int("ACK_REMINDER_BUSINESS_DAYS", 2)
     ACK_ESCALATION_BUSINESS_DAYS = _env_int("ACK_ESCALATION_BUSINESS_DAYS", 4)
     DECISION_TARGET_BUSINESS_DAYS = _env_int("DECISION_TARGET_BUSINESS_DAYS", 7)
+    # After the decision's due date: the managers and the community leader are told.
+    DECISION_ESCALATION_BUSINESS_DAYS = _env_int("DECISION_ESCALATION_BUSINESS_DAYS", 2)
     INFO_REMINDER_BUSINESS_DAYS = _env_int("INFO_REMINDER_BUSINESS_DAYS", 5)
 
     OUTBOX_SWEEP_AFTER_SECONDS = _env_int("OUTBOX_SWEEP_AFTER_SECONDS", 60)
@@ -136,7 +140,7 @@ class Config:
     # A row still "sending" after this long belongs to a worker that died: the
     # sweeper puts it back to "pending". Longer than any one SMTP conversation.
     OUTBOX_SENDING_TIMEOUT_SECONDS = _env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 300)
-    # Local time (America/Toronto) of the daily e-mail digest.
+    # Local time (Quebec) of the daily e-mail digest.
     DIGEST_HOUR = _env_int("DIGEST_HOUR", 7)
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
     # Report exports above this many rows run as a Celery job with a progress bar.
@@ -163,7 +167,7 @@ class Config:
             "broker_transport_options": {"visibility_timeout": 2 * 3600},
             "broker_connection_retry_on_startup": True,
             "task_default_queue": "passerelle",
-            "timezone": "America/Toronto",
+            "timezone": QUEBEC_TIME_ZONE,
         }
 
 

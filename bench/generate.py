@@ -403,7 +403,7 @@ def _referrals(conn, centres: int, count: int) -> None:
                 CASE WHEN r.state = 'enrolled' THEN 'S-' || r.id END,
                 m.closed_at,
                 {reason},
-                -- as workflow.record_durations: first answer, decision less pauses,
+                -- as workflow.durations.record: first answer, decision less pauses,
                 -- enrollment date
                 answered.ordinal - sub.ordinal,
                 CASE WHEN m.decided_at IS NOT NULL

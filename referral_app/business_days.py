@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-QUEBEC_TZ = ZoneInfo("America/Toronto")
+from referral_app.timeutil import QUEBEC_TZ, local_date, local_today
+
+__all__ = ["QUEBEC_TZ", "add_business_days", "business_days_between", "local_date", "today"]
 
 
 @lru_cache(maxsize=64)
@@ -25,16 +26,8 @@ def _holidays_of(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.Canada(subdiv="QC", years=year).keys())
 
 
-def local_date(value: dt.date | dt.datetime) -> dt.date:
-    """The Quebec calendar date of a date or a datetime (naive datetimes are UTC)."""
-    if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(QUEBEC_TZ).date()
-    return value
-
-
 def today() -> dt.date:
-    return dt.datetime.now(QUEBEC_TZ).date()
+    return local_today()
 
 
 def is_business_day(day: dt.date) -> bool:

@@ -9,6 +9,8 @@ later ``next_attempt_at`` after a temporary failure, or ``failed`` after
   new pending rows are collected at flush and one Celery task per row is sent
   after the transaction commits. If the broker is down then, the error is logged
   and swallowed: the row is in the database and the sweeper sends it later.
+- **Send.** A claimed row goes to its channel (``notifications.channels``:
+  in-app, e-mail), which renders it (``notifications.render``).
 - **Claim.** ``UPDATE … SET status='sending' WHERE id=? AND status='pending'``:
   of two workers holding the same task, only one gets rowcount 1. A ``sent`` row
   is never claimed again. ``attempts`` is also the fencing token of the claim.
@@ -37,14 +39,11 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from referral_app import audit, mailer
+from referral_app.enums import EmailMode, NotificationChannel, NotificationStatus
 from referral_app.extensions import db
-from referral_app.models import (
-    EmailMode,
-    Notification,
-    NotificationChannel,
-    NotificationStatus,
-    User,
-)
+from referral_app.models import Notification, User
+from referral_app.notifications.channels import CHANNELS
+from referral_app.notifications.render import render_digest
 from referral_app.timeutil import utcnow
 
 log = logging.getLogger("passerelle.delivery")
@@ -171,31 +170,18 @@ def claim(notification_id: int, now: dt.datetime | None = None) -> int | None:
 
 
 def deliver(notification_id: int, now: dt.datetime | None = None) -> Outcome:
-    """Deliver one outbox row if it is still pending; commit the result."""
+    """Deliver one outbox row through its channel if it is still pending; commit."""
     attempt = claim(notification_id, now)
     if attempt is None:
         return Outcome("skipped")
     notification = db.session.get(Notification, notification_id)
-    if notification.channel == NotificationChannel.IN_APP:
-        # The inbox shows the row as soon as it is committed; delivery only closes it.
-        return _finish(notification_id, attempt, NotificationStatus.SENT, now)
-    recipient = notification.recipient
-    if not recipient.active:
+    channel = CHANNELS[notification.channel]
+    if channel.needs_active_recipient and not notification.recipient.active:
         return _finish(
             notification_id, attempt, NotificationStatus.FAILED, now, "recipient inactive"
         )
     try:
-        from referral_app.notifications.content import render_notification_email
-
-        subject, text, html = render_notification_email(notification)
-        mailer.send_email(
-            recipient.email,
-            subject,
-            text,
-            html,
-            message_id(notification),
-            language=recipient.language.value,
-        )
+        channel.send(notification)
     except mailer.PermanentMailError as error:
         return _finish(notification_id, attempt, NotificationStatus.FAILED, now, str(error))
     except mailer.TransientMailError as error:
@@ -204,12 +190,6 @@ def deliver(notification_id: int, now: dt.datetime | None = None) -> Outcome:
         log.exception("Delivery of notification %s failed unexpectedly", notification_id)
         return _failed_attempt(notification_id, attempt, now, type(error).__name__)
     return _finish(notification_id, attempt, NotificationStatus.SENT, now)
-
-
-def message_id(notification: Notification) -> str:
-    """A Message-ID that is the same for every attempt at the same row."""
-    digest = hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:16]
-    return f"<notification-{notification.id}-{digest}@passerelle>"
 
 
 def retry_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -409,9 +389,7 @@ def send_digest(user_id: int, now: dt.datetime | None = None) -> Outcome:
     recipient = rows[0].recipient
     attempt = max(row.attempts for row in rows)
     try:
-        from referral_app.notifications.content import render_digest_email
-
-        subject, text, html = render_digest_email(rows)
+        subject, text, html = render_digest(rows)
         mailer.send_email(
             recipient.email,
             subject,

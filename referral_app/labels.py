@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from referral_app.models.enums import (
-    EmailMode,
-    Phase,
-    ReferralState,
-    Role,
-    SiteStatus,
-    TrialStatus,
-    Urgency,
-)
+from referral_app.enums import EmailMode, Phase, Role, SiteStatus, TrialStatus, Urgency
+from referral_app.workflow.states import STATES
 
 ROLE_LABELS = {
     Role.COORDINATOR: _l("Research coordinator"),
@@ -22,19 +15,7 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Network administrator"),
 }
 
-STATE_LABELS = {
-    ReferralState.DRAFT: _l("Draft"),
-    ReferralState.SUBMITTED: _l("Submitted"),
-    ReferralState.ACKNOWLEDGED: _l("Acknowledged"),
-    ReferralState.INFO_REQUESTED: _l("Information requested"),
-    ReferralState.ACCEPTED: _l("Accepted"),
-    ReferralState.SCHEDULED: _l("Consult scheduled"),
-    ReferralState.SCREENING: _l("Screening"),
-    ReferralState.ENROLLED: _l("Enrolled"),
-    ReferralState.SCREEN_FAILED: _l("Screen failed"),
-    ReferralState.DECLINED: _l("Declined"),
-    ReferralState.WITHDRAWN: _l("Withdrawn"),
-}
+STATE_LABELS = {state: spec.label for state, spec in STATES.items()}
 
 URGENCY_LABELS = {
     Urgency.ROUTINE: _l("Routine"),

@@ -2,40 +2,28 @@
 
 Services call these functions inside their transaction: rows are added to the
 session and committed with the change that causes them. Delivery (after commit,
-by Celery workers) lives in ``referral_app.delivery`` and ``workers/``.
-Contexts never carry patient information: references, trial acronyms, states.
+by Celery workers) lives in ``referral_app.delivery`` and its channels. Contexts
+never carry patient information: references, trial acronyms, centres, states,
+codes and dates of the referral's clocks.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 
+from referral_app.enums import EmailMode, NotificationChannel, NotificationStatus, Role
 from referral_app.extensions import db
-from referral_app.models import (
-    Comment,
-    EmailMode,
-    Notification,
-    NotificationChannel,
-    NotificationStatus,
-    Referral,
-    ReferralEvent,
-    Role,
-    User,
-)
+from referral_app.models import Comment, Notification, Referral, ReferralEvent, User
+from referral_app.notifications.messages import message
+from referral_app.workflow.states import Audience, Side
 
 ALL_CHANNELS = (NotificationChannel.IN_APP, NotificationChannel.EMAIL)
 
 
-class Audience(enum.StrEnum):
-    """Who hears about a referral event."""
-
-    INTAKE = "intake"  # the target site's intake contacts; fallback: the centre's coordinators
-    RECEIVING = "receiving"  # same people as INTAKE: the receiving side of the referral
-    REFERRING = "referring"  # the referring user (the referrer always learns the outcome)
+# -- Who -------------------------------------------------------------------------------
 
 
 def active_staff(centre_id: int, role: Role) -> list[User]:
@@ -50,6 +38,7 @@ def active_staff(centre_id: int, role: Role) -> list[User]:
 
 
 def intake_recipients(referral: Referral) -> list[User]:
+    """The site's intake contacts; fallback: the receiving centre's coordinators."""
     contacts = [u for u in referral.site.intake_contacts if u.active]
     if contacts:
         return contacts
@@ -67,15 +56,34 @@ def referring_recipients(referral: Referral) -> list[User]:
     return active_staff(referral.referring_centre_id, Role.COORDINATOR)
 
 
-def recipients_for(referral: Referral, audience: Audience) -> list[User]:
-    if audience in (Audience.INTAKE, Audience.RECEIVING):
+def escalation_recipients(referral: Referral) -> list[User]:
+    """The receiving centre's managers and the leader of the trial's community."""
+    people = active_staff(referral.receiving_centre_id, Role.MANAGER)
+    community = referral.trial.community
+    leader = community.leader if community else None
+    if leader is not None and leader.active and all(p.id != leader.id for p in people):
+        people.append(leader)
+    return people
+
+
+def recipients_for(
+    referral: Referral, audience: Audience, actor_side: Side | None = None
+) -> list[User]:
+    if audience == Audience.OTHER_SIDE:
+        audience = Audience.INTAKE if actor_side == Side.REFERRING else Audience.REFERRER
+    if audience == Audience.INTAKE:
         return intake_recipients(referral)
+    if audience == Audience.ESCALATION:
+        return escalation_recipients(referral)
     return referring_recipients(referral)
+
+
+# -- Writing rows ------------------------------------------------------------------------
 
 
 def queue(
     recipient: User,
-    template: str,
+    kind: str,
     context: dict[str, Any],
     dedupe_key: str,
     *,
@@ -84,12 +92,14 @@ def queue(
 ) -> list[Notification]:
     """Add one outbox row per channel. ``dedupe_key`` makes a repeat a no-op.
 
-    E-mails for users who chose the daily digest wait with status ``digest``.
+    ``kind`` must be registered (``notifications.messages``). E-mails for users
+    who chose the daily digest wait with status ``digest``.
     """
+    message(kind)  # UnknownKindError: nothing may go out that has no words
     rows = []
     for channel in channels:
         key = f"{dedupe_key}:{channel.value}:{recipient.id}"
-        if _already_queued(key):
+        if already_queued(key):
             continue
         status = NotificationStatus.PENDING
         if channel == NotificationChannel.EMAIL and recipient.email_mode == EmailMode.DIGEST:
@@ -97,7 +107,7 @@ def queue(
         row = Notification(
             recipient=recipient,
             channel=channel,
-            template=template,
+            kind=kind,
             context=context,
             dedupe_key=key,
             status=status,
@@ -108,7 +118,7 @@ def queue(
     return rows
 
 
-def _already_queued(key: str) -> bool:
+def already_queued(key: str) -> bool:
     pending = any(isinstance(obj, Notification) and obj.dedupe_key == key for obj in db.session.new)
     if pending:
         return True
@@ -129,52 +139,64 @@ def referral_context(referral: Referral, **extra: Any) -> dict[str, Any]:
     }
 
 
-def notify_referral_event(
-    referral: Referral, event: ReferralEvent, audience: Audience, template: str | None = None
-) -> list[Notification]:
-    """Outbox rows telling ``audience`` about ``event``; the actor is not told of their own act."""
-    db.session.flush()  # the event needs its id for the dedupe key
-    context = referral_context(
-        referral, event=event.event, reason_code=event.reason_code, event_id=event.id
-    )
-    return _queue_for_audience(
-        referral,
-        audience,
-        template or f"referral_{event.event}",
-        context,
-        dedupe_key=f"referral-event:{event.id}",
-        actor_id=event.actor_id,
-    )
-
-
-def notify_referral_comment(
-    referral: Referral, comment: Comment, audience: Audience
-) -> list[Notification]:
-    """Outbox rows telling ``audience`` of a new message (its id, never its body)."""
-    context = referral_context(referral, event="comment", comment_id=comment.id)
-    return _queue_for_audience(
-        referral,
-        audience,
-        "referral_comment",
-        context,
-        dedupe_key=f"referral-comment:{comment.id}",
-        actor_id=comment.author_id,
-    )
-
-
-def _queue_for_audience(
+def tell(
     referral: Referral,
-    audience: Audience,
-    template: str,
+    kind: str,
+    audiences: Iterable[Audience],
     context: dict[str, Any],
     *,
     dedupe_key: str,
-    actor_id: int | None,
+    actor_id: int | None = None,
+    actor_side: Side | None = None,
 ) -> list[Notification]:
-    """Queue for each recipient of ``audience`` except the actor."""
+    """Queue ``kind`` for everyone of ``audiences`` (once each); never to the actor."""
     rows: list[Notification] = []
-    for user in recipients_for(referral, audience):
-        if actor_id is not None and user.id == actor_id:
-            continue
-        rows += queue(user, template, context, dedupe_key=dedupe_key, referral_id=referral.id)
+    told: set[int] = set()
+    for audience in audiences:
+        for user in recipients_for(referral, audience, actor_side):
+            if user.id == actor_id or user.id in told:
+                continue
+            told.add(user.id)
+            rows += queue(user, kind, context, dedupe_key=dedupe_key, referral_id=referral.id)
     return rows
+
+
+def referral_event(
+    referral: Referral,
+    event: ReferralEvent,
+    kind: str,
+    audiences: Iterable[Audience],
+    actor_side: Side | None,
+) -> list[Notification]:
+    """Outbox rows telling ``audiences`` about ``event`` (its id names the rows)."""
+    context = referral_context(
+        referral, event=event.event, reason_code=event.reason_code, event_id=event.id
+    )
+    return tell(
+        referral,
+        kind,
+        audiences,
+        context,
+        dedupe_key=f"referral-event:{event.id}",
+        actor_id=event.actor_id,
+        actor_side=actor_side,
+    )
+
+
+def referral_comment(
+    referral: Referral,
+    comment: Comment,
+    kind: str,
+    audiences: Iterable[Audience],
+    actor_side: Side | None,
+) -> list[Notification]:
+    """Outbox rows telling of a new message (its id, never its body)."""
+    return tell(
+        referral,
+        kind,
+        audiences,
+        referral_context(referral, event="comment", comment_id=comment.id),
+        dedupe_key=f"referral-comment:{comment.id}",
+        actor_id=comment.author_id,
+        actor_side=actor_side,
+    )

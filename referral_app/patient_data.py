@@ -30,7 +30,8 @@ from sqlalchemy import select
 
 from referral_app import audit, permissions
 from referral_app.extensions import db
-from referral_app.models import OPEN_STATES, Referral, User
+from referral_app.models import Referral, User
+from referral_app.workflow.states import OPEN_STATES
 
 RAMQ_PATTERN = re.compile(r"^[A-Z]{4}\d{8}$")
 

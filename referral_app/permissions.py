@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from referral_app.enums import CLINICAL_ROLES, INTAKE_ROLES, Role
 from referral_app.extensions import db
 from referral_app.models import Community
-from referral_app.models.enums import Role
 
 if TYPE_CHECKING:
     from referral_app.models import Referral, TrialSite, User
-
-CLINICAL_ROLES = frozenset({Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN})
-INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.NURSE})
 
 
 def is_admin(user: User) -> bool:

@@ -31,9 +31,12 @@ def _format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
     return format_datetime(as_utc(value), fmt) if value else ""
 
 
-def _format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
-    if value is None:
+def _format_date(value: dt.date | dt.datetime | str | None, fmt: str = "medium") -> str:
+    """A date in the reader's locale; ISO strings (events' data) are dates too."""
+    if value in (None, ""):
         return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
     if isinstance(value, dt.datetime):
         return format_datetime(as_utc(value), fmt)
     return format_date(value, fmt)

@@ -139,8 +139,6 @@ def runner(app):
 
 
 _seq = itertools.count(1)
-# Set by the workflow at each milestone (``workflow.record_durations``), unless given.
-DURATION_COLUMNS = {"ack_business_days", "decision_business_days", "enrollment_business_days"}
 
 
 class Factory:
@@ -209,43 +207,6 @@ class Factory:
             )
         )
 
-    # The events that lead to each state, and the milestone each one sets.
-    REFERRAL_PATHS = {
-        "draft": [],
-        "submitted": ["submit"],
-        "acknowledged": ["submit", "acknowledge"],
-        "info_requested": ["submit", "acknowledge", "request_info"],
-        "accepted": ["submit", "acknowledge", "accept"],
-        "scheduled": ["submit", "acknowledge", "accept", "schedule_consult"],
-        "screening": ["submit", "acknowledge", "accept", "start_screening"],
-        "enrolled": ["submit", "acknowledge", "accept", "start_screening", "enroll"],
-        "screen_failed": ["submit", "acknowledge", "accept", "start_screening", "screen_fail"],
-        "declined": ["submit", "acknowledge", "decline"],
-        "withdrawn": ["submit", "withdraw"],
-    }
-    _EVENT_TO = {
-        "submit": "submitted",
-        "acknowledge": "acknowledged",
-        "request_info": "info_requested",
-        "accept": "accepted",
-        "schedule_consult": "scheduled",
-        "start_screening": "screening",
-        "enroll": "enrolled",
-        "screen_fail": "screen_failed",
-        "decline": "declined",
-        "withdraw": "withdrawn",
-    }
-    _MILESTONE = {
-        "submit": "submitted_at",
-        "acknowledge": "acknowledged_at",
-        "request_info": "info_requested_at",
-        "accept": "decided_at",
-        "decline": "decided_at",
-        "start_screening": "screening_at",
-        "enroll": "enrolled_at",
-    }
-    _REASONS = {"decline": "not_eligible", "screen_fail": "inclusion_not_met", "withdraw": "other"}
-
     def referral(
         self,
         state="submitted",
@@ -253,118 +214,58 @@ class Factory:
         trial: Trial | None = None,
         site: TrialSite | None = None,
         referring_user: User | None = None,
+        receiver: User | None = None,
         submitted_at: dt.datetime | None = None,
         step: dt.timedelta = dt.timedelta(days=1),
         identifiers=True,
-        events: bool = True,
-        **kw,
+        path=None,
+        fields=None,
+        **data,
     ):
-        """A valid referral in ``state`` with its trial, site, centres and users.
+        """A referral in ``state``, driven there through the workflow engine.
 
-        Milestones follow the usual path (submit, acknowledge, accept…), one
-        ``step`` apart from ``submitted_at`` (default: ten days ago); any milestone
-        or column can be set directly in ``kw`` (``acknowledged_at=…``,
-        ``decided_at=…``, ``urgency=…``, ``reference=…``). ``identifiers``: True
-        for a fresh fictional patient, a ``PatientIdentifiers`` for a given one,
-        False for none. ``events`` writes the ReferralEvent rows of the path.
+        The usual path (submit, acknowledge, accept…; ``workflow.builder.path_to``)
+        one ``step`` apart from ``submitted_at`` (default: ten days ago), or the
+        given ``path``. ``data`` is draft data (``urgency="urgent"``…).
+        ``identifiers``: True for a fresh fictional patient, a
+        ``PatientIdentifiers`` for a given one, False for none (drafts only).
         """
-        from referral_app import patient_data, workflow
-        from referral_app.models import Referral, ReferralEvent, ReferralState
         from referral_app.timeutil import utcnow
+        from referral_app.workflow.builder import Builder
 
-        state = ReferralState(state)
         if site is None:
             trial = trial or self.trial()
             site = self.site(trial, self.centre())
-        trial = site.trial
         referring_user = referring_user or self.user(self.centre(), Role.COORDINATOR)
-        n = next(_seq)
-        start = submitted_at or utcnow() - dt.timedelta(days=10)
-        path = self.REFERRAL_PATHS[state.value]
-        values = {
-            "urgency": "routine",
-            "patient_consent": True,
-            "patient_region_id": referring_user.centre.region_id,
-            "diagnosis": "Non-small cell lung cancer",
-            "histology": "Adenocarcinoma",
-            "stage": "IV",
-            "biomarkers": "EGFR exon 19 deletion",
-            "ecog": 1,
-            "prior_lines": 1,
-        }
-        when = {}
-        for index, event in enumerate(path):
-            milestone = self._MILESTONE.get(event)
-            if milestone:
-                when[milestone] = start + step * index
-        if state.value in ("enrolled", "screen_failed", "declined", "withdrawn"):
-            when["closed_at"] = start + step * (len(path) - 1)
-            values["outcome_reason"] = self._REASONS.get(path[-1], state.value)
-        if "schedule_consult" in path:
-            values["consult_on"] = (start + step * len(path)).date()
-        if "start_screening" in path:
-            values["consent_on"] = when["screening_at"].date()
-        if state.value == "enrolled":
-            values["enrolled_on"] = when["enrolled_at"].date()
-            values["study_subject_id"] = f"SUBJ-{n:04d}"
-        if state == ReferralState.INFO_REQUESTED:
-            values["state_before_info"] = ReferralState.ACKNOWLEDGED
-        values.update(when)
-        values.update(kw)
-        referral = Referral(
-            state=state,
-            trial=trial,
+        if receiver is None and not site.intake_contacts:
+            receiver = self._receiver(site)
+        story = Builder()
+        referral = story.referral(
+            state,
             site=site,
-            referring_centre_id=referring_user.centre_id,
-            receiving_centre_id=site.centre_id,
-            referring_user=referring_user,
-            **values,
+            referrer=referring_user,
+            receiver=receiver,
+            submitted_at=submitted_at or utcnow() - dt.timedelta(days=10),
+            step=step,
+            path=path,
+            data=data,
+            identifiers=identifiers,
+            fields=fields,
         )
-        if identifiers is True:
-            identifiers = patient_data.PatientIdentifiers(
-                name=f"Patient {n}",
-                date_of_birth=dt.date(1930 + n % 70, 1 + n % 12, 1 + n % 28),
-                health_insurance_number=(
-                    f"TEST{(1930 + n % 70) % 100:02d}{1 + n % 12:02d}{1 + n % 28:02d}{n % 100:02d}"
-                ),
-                phone="514-555-0100",
-            )
-        if identifiers:
-            patient_data.store(referral, identifiers)
-        self._add(referral)
-        if state != ReferralState.DRAFT:
-            referral.reference = kw.get("reference") or workflow.reference_for(referral)
-            if "ack_due_on" not in kw and "decision_due_on" not in kw:
-                workflow.start_clocks(referral, referral.submitted_at)
-            if not DURATION_COLUMNS & kw.keys():
-                workflow.record_durations(referral)
-        if events:
-            self.session.add(
-                ReferralEvent(
-                    referral=referral,
-                    event="save_draft",
-                    to_state=ReferralState.DRAFT,
-                    actor_id=referring_user.id,
-                    created_at=start - step,
-                )
-            )
-            previous = ReferralState.DRAFT
-            for index, event in enumerate(path):
-                to_state = ReferralState(self._EVENT_TO[event])
-                self.session.add(
-                    ReferralEvent(
-                        referral=referral,
-                        event=event,
-                        from_state=previous,
-                        to_state=to_state,
-                        actor_id=referring_user.id if event in ("submit", "withdraw") else None,
-                        created_at=start + step * index,
-                        reason_code=self._REASONS.get(event),
-                    )
-                )
-                previous = to_state
         self.session.flush()
         return referral
+
+    def _receiver(self, site: TrialSite) -> User:
+        """A coordinator of the site's centre, made when there is none."""
+        from sqlalchemy import select
+
+        found = self.session.scalar(
+            select(User)
+            .where(User.centre_id == site.centre_id, User.role == Role.COORDINATOR)
+            .order_by(User.id)
+            .limit(1)
+        )
+        return found or self.user(site.centre, Role.COORDINATOR)
 
 
 @pytest.fixture
@@ -379,7 +280,7 @@ def emailed_password_path(notification) -> str:
     """
     import re
 
-    from referral_app.trials.news import render_email
+    from referral_app.notifications.render import render_email
 
     assert "reset_url" not in notification.context
     assert "/password/reset/" not in str(notification.context)

@@ -1,6 +1,6 @@
 """The beat schedule: periodic tasks (outbox sweeper, reminders, digests).
 
-Times are in the Celery time zone (America/Toronto, see ``Config.celery_settings``).
+Times are in the Celery time zone (Quebec time, ``config.QUEBEC_TIME_ZONE``).
 """
 
 from __future__ import annotations

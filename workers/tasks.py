@@ -39,7 +39,7 @@ def sweep_outbox() -> dict:
 @shared_task(name="passerelle.send_reminders")
 def send_reminders() -> dict:
     """Acknowledgement reminders, escalations and information reminders."""
-    counts = reminders.run()
+    counts = reminders.counts(reminders.run())
     db.session.commit()  # the new outbox rows are sent to the broker after this commit
     return counts
 

@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException
 from referral_app.api import tokens
 from referral_app.extensions import db
 from referral_app.models import User
-from referral_app.workflow import (
-    DuplicateReferral,
+from referral_app.workflow.errors import (
+    ExistingReferral,
     StaleReferral,
     TransitionInputError,
     WorkflowError,
@@ -89,7 +89,7 @@ def workflow_error(error: WorkflowError) -> ApiError:
     if isinstance(error, TransitionInputError):
         return ApiError(400, "invalid", error.message, error.fields)
     extra = {}
-    if isinstance(error, DuplicateReferral):
+    if isinstance(error, ExistingReferral):
         extra["existing_referral_id"] = error.existing.id
     if isinstance(error, StaleReferral):
         return ApiError(409, "stale", error.message)

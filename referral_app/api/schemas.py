@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from referral_app.api.core import PageArgs, PageMeta
 from referral_app.models import Language, Phase, ReferralState, TrialStatus, Urgency
-from referral_app.workflow import Event
+from referral_app.workflow.states import Event
 
 
 def _values(enum_cls) -> list[str]:
@@ -148,6 +148,7 @@ class ReferralOut(ma.Schema):
     outcome_reason = fields.String(allow_none=True)
     ack_due_on = fields.Date(allow_none=True)
     decision_due_on = fields.Date(allow_none=True)
+    info_due_on = fields.Date(allow_none=True)
     overdue = fields.String(allow_none=True, metadata={"description": "acknowledge, decision"})
     available_events = fields.List(fields.String())
     patient = fields.Nested(
@@ -214,7 +215,7 @@ class NotificationArgs(PageArgs):
 
 class NotificationOut(ma.Schema):
     id = fields.Integer()
-    template = fields.String()
+    kind = fields.String()
     context = fields.Dict()
     referral_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()

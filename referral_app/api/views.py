@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from referral_app import patient_data, permissions, workflow
+from referral_app import patient_data, permissions
 from referral_app.api import schemas
 from referral_app.api.core import ApiError, Blueprint, current_api_user, paginate, protect
 from referral_app.extensions import db
@@ -30,6 +30,8 @@ from referral_app.models import (
 from referral_app.referrals import services
 from referral_app.timeutil import as_utc
 from referral_app.trials import search
+from referral_app.workflow import clocks, engine
+from referral_app.workflow.errors import StaleReferral
 
 trials_blp = protect(
     Blueprint("api_trials", __name__, url_prefix="/api/v1/trials", description="Trials")
@@ -55,7 +57,7 @@ def _commit() -> None:
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
-        raise ApiError(409, "stale", str(workflow.StaleReferral().message)) from None
+        raise ApiError(409, "stale", str(StaleReferral().message)) from None
 
 
 # -- Trials ---------------------------------------------------------------------
@@ -146,7 +148,7 @@ def _referral_dict(referral: Referral, *, with_patient: bool = False) -> dict[st
         "referring_centre": _centre(referral.referring_centre),
         "receiving_centre": _centre(referral.receiving_centre),
         "referring_user": {"id": referral.referring_user.id, "name": referral.referring_user.name},
-        "overdue": workflow.overdue_kind(referral),
+        "overdue": clocks.overdue_kind(referral),
     }
     for name in (
         "previous_referral_id",
@@ -166,13 +168,14 @@ def _referral_dict(referral: Referral, *, with_patient: bool = False) -> dict[st
         "outcome_reason",
         "ack_due_on",
         "decision_due_on",
+        "info_due_on",
     ):
         data[name] = getattr(referral, name)
     for name in ("created_at", "submitted_at", "acknowledged_at", "decided_at", "closed_at"):
         data[name] = as_utc(getattr(referral, name))
     if with_patient:
         data["available_events"] = [
-            t.event.value for t in workflow.available_transitions(referral, user)
+            t.event.value for t in engine.available_transitions(referral, user)
         ]
         identifiers = patient_data.reveal(referral, user, channel="api")
         data["patient"] = (
@@ -237,7 +240,7 @@ def create_referral(args: dict):
     if args.get("redirect_from"):
         # Redirect (DESIGN §3): a new draft prefilled from a closed referral, linked to it.
         old = _visible(args["redirect_from"])
-        referral = services.redirect_referral(old, user, site=site, data=data)
+        referral = services.redirect_referral(old, user, site, version=None, data=data)
     else:
         referral = services.create_draft(user, site, data)
     if args.get("submit"):
@@ -263,7 +266,7 @@ def transition(args: dict, referral_id: int):
     """Apply an event: ``{"event": …, "version": n, …fields the event requires}``."""
     referral = _visible(referral_id)
     fields = {k: v for k, v in args.items() if k not in ("event", "version")}
-    workflow.apply_event(
+    engine.apply_event(
         referral, args["event"], current_api_user(), version=args["version"], data=fields
     )
     _commit()
@@ -316,7 +319,7 @@ def list_comments(referral_id: int):
 def add_comment(args: dict, referral_id: int):
     """A message to the other centre (it is notified)."""
     referral = _visible(referral_id)
-    comment = workflow.add_comment(referral, current_api_user(), args["body"])
+    comment = engine.add_comment(referral, current_api_user(), args["body"])
     data = _comment_dict(comment)
     _commit()
     return data
@@ -341,7 +344,7 @@ def list_notifications(args: dict):
         "items": [
             {
                 "id": n.id,
-                "template": n.template,
+                "kind": n.kind,
                 "context": n.context or {},
                 "referral_id": n.referral_id,
                 "created_at": as_utc(n.created_at),

@@ -1,11 +1,7 @@
 """Forgotten passwords, first passwords of new accounts, and password changes.
 
-Reset links are ``URLSafeTimedSerializer`` tokens whose salt includes the user's
-current password hash: once the password changes, every earlier link stops
-working, so a link works once. They last ``RESET_MAX_AGE`` (1 hour); the
-"welcome" link of an account created by an administrator or a join approval
-lasts ``WELCOME_MAX_AGE``. The "forgot password" page answers the same whatever
-the address, and is rate limited per client address.
+The links themselves are made in ``password_links``. The "forgot password" page
+answers the same whatever the address, and is rate limited per client address.
 
 Every password change rotates ``session_nonce``: the user's other sessions end.
 E-mails go through the outbox (``notify.queue``) and are sent at once even for
@@ -17,18 +13,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from referral_app import audit, notify
 from referral_app.auth import ratelimit
+from referral_app.auth.password_links import RESET_MAX_AGE, WELCOME_MAX_AGE, user_for_token
 from referral_app.auth.views import bp
 from referral_app.extensions import db, limiter
 from referral_app.models import (
@@ -40,56 +36,8 @@ from referral_app.models import (
 from referral_app.models.user import new_session_nonce
 from referral_app.security import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from referral_app.templating import add_nav_item
-from referral_app.trials.news import absolute_url
 
-RESET_MAX_AGE = 3600
-WELCOME_MAX_AGE = 72 * 3600
-PURPOSES = {"reset": RESET_MAX_AGE, "welcome": WELCOME_MAX_AGE}
 FORGOT_RATE_LIMIT = "5 per hour"
-
-
-# ---------------------------------------------------------------------------
-# Tokens
-# ---------------------------------------------------------------------------
-
-
-def _serializer(user: User | None, purpose: str) -> URLSafeTimedSerializer:
-    password_hash = user.password_hash if user is not None else ""
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=f"password-{purpose}:{password_hash or ''}"
-    )
-
-
-def make_token(user: User, purpose: str = "reset") -> str:
-    return _serializer(user, purpose).dumps({"u": user.id, "p": purpose})
-
-
-def user_for_token(token: str) -> User | None:
-    """The user a valid, unexpired, unused token belongs to; None otherwise."""
-    try:
-        _valid, payload = URLSafeTimedSerializer(current_app.config["SECRET_KEY"]).loads_unsafe(
-            token
-        )
-    except Exception:  # noqa: BLE001 (garbage in the URL)
-        return None
-    if not isinstance(payload, dict) or payload.get("p") not in PURPOSES:
-        return None
-    user_id = payload.get("u")
-    if not isinstance(user_id, int):
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
-        return None
-    purpose = payload["p"]
-    try:
-        _serializer(user, purpose).loads(token, max_age=PURPOSES[purpose])
-    except (SignatureExpired, BadSignature):
-        return None
-    return user
-
-
-def reset_url(user: User, purpose: str = "reset") -> str:
-    return absolute_url(f"/password/reset/{make_token(user, purpose)}")
 
 
 # ---------------------------------------------------------------------------
@@ -105,18 +53,6 @@ def queue_email_now(
     for row in rows:
         row.status = NotificationStatus.PENDING
     return rows
-
-
-def with_password_link(context: dict[str, Any], recipient: User) -> dict[str, Any]:
-    """The e-mail's context with its password link, made when the e-mail is rendered.
-
-    The outbox row only says which kind of link (``password_link``): a working
-    link is a credential and is never stored in the database.
-    """
-    purpose = context.get("password_link")
-    if purpose not in PURPOSES:
-        return context
-    return {**context, "reset_url": reset_url(recipient, purpose)}
 
 
 def send_reset_link(user: User) -> None:

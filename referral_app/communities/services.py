@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from referral_app import audit, notify
 from referral_app.extensions import db
+from referral_app.links import absolute_url
 from referral_app.models import (
     Centre,
     Community,
@@ -23,7 +24,6 @@ from referral_app.models import (
     User,
 )
 from referral_app.timeutil import utcnow
-from referral_app.trials.news import absolute_url
 
 # Roles a person may ask for on the public form; managers and admins are appointed.
 JOIN_ROLES = (Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN)

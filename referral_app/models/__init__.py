@@ -1,10 +1,10 @@
-"""Typed SQLAlchemy models, one module per aggregate."""
+"""Typed SQLAlchemy models, one module per aggregate.
 
-from referral_app.models.audit import AuditLog, ExportJob
-from referral_app.models.community import Community, JoinRequest, Membership
-from referral_app.models.enums import (
-    OPEN_STATES,
-    TERMINAL_STATES,
+The shared enumerations (``referral_app.enums``) and the referral's states
+(``referral_app.workflow.states``) are re-exported for the models' users.
+"""
+
+from referral_app.enums import (
     EmailMode,
     ExportStatus,
     JoinRequestStatus,
@@ -12,21 +12,21 @@ from referral_app.models.enums import (
     NotificationChannel,
     NotificationStatus,
     Phase,
-    ReferralState,
     Role,
     SiteStatus,
     TrialStatus,
     Urgency,
 )
+from referral_app.models.audit import AuditLog, ExportJob
+from referral_app.models.community import Community, JoinRequest, Membership
 from referral_app.models.network import Centre, Region
 from referral_app.models.notification import Notification
 from referral_app.models.referral import Comment, Referral, ReferralEvent
 from referral_app.models.trial import Trial, TrialSite, site_intake_contacts
 from referral_app.models.user import ApiToken, User
+from referral_app.workflow.states import ReferralState
 
 __all__ = [
-    "OPEN_STATES",
-    "TERMINAL_STATES",
     "ApiToken",
     "AuditLog",
     "Centre",

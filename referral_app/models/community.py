@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from referral_app.enums import JoinRequestStatus, Role
 from referral_app.extensions import db
-from referral_app.models.enums import JoinRequestStatus, Role, enum_column
+from referral_app.models.columns import enum_column
 from referral_app.timeutil import utcnow
 
 if TYPE_CHECKING:

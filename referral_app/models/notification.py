@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from referral_app.enums import NotificationChannel, NotificationStatus
 from referral_app.extensions import db
-from referral_app.models.enums import NotificationChannel, NotificationStatus, enum_column
+from referral_app.models.columns import enum_column
 from referral_app.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ class Notification(db.Model):
     channel: Mapped[NotificationChannel] = mapped_column(
         enum_column(NotificationChannel, "notification_channel")
     )
-    template: Mapped[str] = mapped_column(sa.String(60))
+    # What it says: a key of ``notifications.messages.REGISTRY``.
+    kind: Mapped[str] = mapped_column(sa.String(60))
     # Never patient data: references, trial acronyms, states, links.
     context: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)

@@ -13,17 +13,19 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from config import QUEBEC_TIME_ZONE
+from referral_app.enums import Language, Urgency
 from referral_app.extensions import db
-from referral_app.models.enums import (
-    DECIDED_STATES,
-    TERMINAL_STATES,
-    Language,
-    ReferralState,
-    Urgency,
-    enum_column,
-    in_list,
-)
+from referral_app.models.columns import enum_column, in_list
 from referral_app.timeutil import utcnow
+from referral_app.workflow.states import (
+    DECIDED_STATES,
+    INITIAL_STATE,
+    OPEN_STATES,
+    TERMINAL_STATES,
+    Event,
+    ReferralState,
+)
 
 if TYPE_CHECKING:
     from referral_app.models.network import Centre, Region
@@ -34,8 +36,12 @@ if TYPE_CHECKING:
 class Referral(db.Model):
     __tablename__ = "referrals"
     __table_args__ = (
-        sa.CheckConstraint("state = 'draft' OR patient_consent", name="consent_after_draft"),
-        sa.CheckConstraint("state = 'draft' OR submitted_at IS NOT NULL", name="submitted_at"),
+        sa.CheckConstraint(
+            f"state = '{INITIAL_STATE.value}' OR patient_consent", name="consent_after_draft"
+        ),
+        sa.CheckConstraint(
+            f"state = '{INITIAL_STATE.value}' OR submitted_at IS NOT NULL", name="submitted_at"
+        ),
         sa.CheckConstraint(
             f"state NOT IN ({in_list(DECIDED_STATES)}) OR decided_at IS NOT NULL",
             name="decided_at",
@@ -116,11 +122,15 @@ class Referral(db.Model):
     state_before_info: Mapped[ReferralState | None] = mapped_column(
         enum_column(ReferralState, "referral_state_before_info")
     )
-    # Business days spent waiting for information: the decision clock pauses.
+    # Business days spent waiting for information since submission (reports).
     paused_business_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Clocks (business days, set by the workflow): overdue when today is after them.
+    # The clocks' dates (``workflow.clocks``), stored when each clock starts and
+    # moved by forwards and pauses: overdue, reminded, escalated after them.
     ack_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    ack_escalation_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     decision_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    decision_escalation_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    info_due_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     consult_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     consent_on: Mapped[dt.date | None] = mapped_column(sa.Date)
@@ -151,18 +161,27 @@ class Referral(db.Model):
         back_populates="referral", order_by="Comment.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    # ``version`` counts the referral's events: the workflow engine sets it, and
+    # SQLAlchemy checks it in every UPDATE (optimistic locking).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def is_open(self) -> bool:
-        return self.state not in TERMINAL_STATES and self.state != ReferralState.DRAFT
+        return self.state in OPEN_STATES
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == INITIAL_STATE
 
 
 class ReferralEvent(db.Model):
     """Append-only history of a referral; the timeline is this table."""
 
     __tablename__ = "referral_events"
-    __table_args__ = (sa.Index("ix_referral_events_referral", "referral_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_referral_events_referral", "referral_id", "id"),
+        sa.CheckConstraint(f"event IN ({in_list(Event)})", name="event_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referrals.id", ondelete="CASCADE"))
@@ -201,7 +220,7 @@ class Comment(db.Model):
 # migration 0002.
 SUBMITTED_MONTH_STATISTICS = sa.DDL(
     "CREATE STATISTICS IF NOT EXISTS st_referrals_submitted_month "
-    "ON (to_char(timezone('America/Toronto', submitted_at), 'YYYY-MM')) FROM referrals"
+    f"ON (to_char(timezone('{QUEBEC_TIME_ZONE}', submitted_at), 'YYYY-MM')) FROM referrals"
 )
 sa.event.listen(
     Referral.__table__, "after_create", SUBMITTED_MONTH_STATISTICS.execute_if(dialect="postgresql")

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from referral_app.enums import Phase, SiteStatus, TrialStatus
 from referral_app.extensions import db
-from referral_app.models.enums import Phase, SiteStatus, TrialStatus, enum_column
+from referral_app.models.columns import enum_column
 from referral_app.timeutil import utcnow
 
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from referral_app.enums import EmailMode, Language, Role
 from referral_app.extensions import db
-from referral_app.models.enums import EmailMode, Language, Role, enum_column
+from referral_app.models.columns import enum_column
 from referral_app.timeutil import utcnow
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from referral_app import delivery, permissions, templating
 from referral_app.extensions import db
 from referral_app.models import Notification
-from referral_app.notifications import content, devmail, inbox
+from referral_app.notifications import devmail, inbox, render
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 outbox_bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -28,8 +28,8 @@ mailbox_bp = Blueprint("dev_mailbox", __name__, url_prefix="/dev/mailbox")
 @bp.record_once
 def _register_helpers(state) -> None:
     state.app.jinja_env.globals["unread_notification_count"] = inbox.unread_count_for_current_user
-    state.app.jinja_env.globals["notification_sentence"] = content.sentence
-    state.app.jinja_env.globals["notification_reason"] = content.reason_text
+    state.app.jinja_env.globals["notification_sentence"] = render.sentence
+    state.app.jinja_env.globals["notification_reason"] = render.reason_text
 
 
 # Once per process (the module is imported once), whatever the number of apps.
@@ -59,7 +59,7 @@ def index():
         "notifications/index.html",
         page=page,
         unread_only=unread_only,
-        links={n.id: content.notification_link(n) for n in page.items},
+        links={n.id: render.link(n) for n in page.items},
     )
 
 
@@ -79,7 +79,7 @@ def open_(notification_id: int):
     notification = inbox.get_own(current_user, notification_id) or abort(404)
     inbox.mark_read(notification)
     db.session.commit()
-    return redirect(content.notification_link(notification) or url_for(".index"))
+    return redirect(render.link(notification) or url_for(".index"))
 
 
 @bp.route("/read-all", methods=["POST"])

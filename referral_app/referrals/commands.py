@@ -1,4 +1,4 @@
-"""CLI: ``flask --app wsgi api-token create EMAIL`` and ``rotate-patient-key``."""
+"""CLI: ``api-token create EMAIL``, ``rotate-patient-key`` and ``reminders``."""
 
 from __future__ import annotations
 
@@ -48,4 +48,54 @@ def rotate_patient_key_command() -> None:
     click.echo(f"Re-encrypted the identifiers of {changed} referral(s).")
 
 
-COMMANDS = (api_token_group, rotate_patient_key_command)
+def parse_moment(value: str | None):
+    """``--at``: an ISO date or date-time; without a zone it is Quebec time."""
+    import datetime as dt
+
+    from referral_app.timeutil import QUEBEC_TZ, utcnow
+
+    if not value:
+        return utcnow()
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date-time, e.g. 2026-12-01T09:00 or 2026-12-01.",
+            param_hint="--at",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=QUEBEC_TZ)
+    return moment
+
+
+def _roles(recipients) -> str:
+    from referral_app.models import Community
+
+    leaders = set(db.session.scalars(select(Community.leader_id)))
+    names = sorted(
+        f"{u.role.value} (community leader)" if u.id in leaders else u.role.value
+        for u in recipients
+    )
+    return ", ".join(names)
+
+
+@click.command("reminders")
+@click.option("--at", "at", default=None, help="Run as at this ISO date-time (Quebec time).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; write nothing.")
+def reminders_command(at: str | None, dry_run: bool) -> None:
+    """Send (or preview) the reminders and escalations due, as the beat job does."""
+    from referral_app import reminders
+
+    now = parse_moment(at)
+    sent = reminders.run(now, dry_run=dry_run)
+    for reminder in sent:
+        click.echo(f"{reminder.reference}\t{reminder.kind}\t{_roles(reminder.recipients)}")
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run: {len(sent)} reminder(s) or escalation(s) would be sent.")
+        return
+    db.session.commit()
+    click.echo(f"{len(sent)} reminder(s) or escalation(s) queued.")
+
+
+COMMANDS = (api_token_group, rotate_patient_key_command, reminders_command)

@@ -22,25 +22,24 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from referral_app import attention, patient_data, permissions, templating, workflow
+from referral_app import attention, patient_data, permissions, templating
+from referral_app.enums import CLINICAL_ROLES
 from referral_app.extensions import db
 from referral_app.labels import STATE_LABELS
-from referral_app.models import (
-    Community,
-    Referral,
-    ReferralState,
-    Region,
-    Role,
-    TrialSite,
-)
+from referral_app.models import Community, Referral, Region, Trial, TrialSite
 from referral_app.referrals import services
 from referral_app.referrals.forms import CommentForm, IdentifierReasonForm, ReferralForm
-from referral_app.workflow import (
-    DuplicateReferral,
-    Event,
+from referral_app.timeutil import local_today
+from referral_app.workflow import clocks, engine, guards, spec
+from referral_app.workflow import redirect as redirects
+from referral_app.workflow.errors import (
+    ExistingReferral,
+    StaleReferral,
     TransitionInputError,
     WorkflowError,
 )
+from referral_app.workflow.fields import reason_label, recorded_date_label
+from referral_app.workflow.states import Event, ReferralState
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -70,7 +69,7 @@ def _version() -> int:
 
 def _flash_error(error: WorkflowError, fields_labels: dict[str, str] | None = None) -> None:
     db.session.rollback()
-    if isinstance(error, DuplicateReferral):
+    if isinstance(error, ExistingReferral):
         link = url_for("referrals.detail", referral_id=error.existing.id)
         flash(
             Markup('{} <a href="{}">{}</a>').format(
@@ -84,7 +83,7 @@ def _flash_error(error: WorkflowError, fields_labels: dict[str, str] | None = No
         labels = fields_labels or {}
         details = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in error.fields.items())
         message = f"{message} {details}"
-    flash(message, "warning" if isinstance(error, workflow.StaleReferral) else "danger")
+    flash(message, "warning" if isinstance(error, StaleReferral) else "danger")
 
 
 def _regions() -> list[Region]:
@@ -124,7 +123,9 @@ def _list_page(box: str):
         state=state,
         overdue=overdue,
         state_filters=STATE_FILTERS,
-        overdue_kind=workflow.overdue_kind,
+        overdue_kind=clocks.overdue_kind,
+        overdue_label=clocks.overdue_label,
+        today=local_today(),
     )
 
 
@@ -197,7 +198,7 @@ def _form_context(form: ReferralForm, site: TrialSite, referral: Referral | None
         "referral": referral,
         "proposed": proposed,
         "duplicate_warnings": warnings,
-        "refusal": workflow.site_refusal(site, current_user.centre_id),
+        "refusal": guards.site_refusal(site, current_user.centre_id),
     }
 
 
@@ -208,7 +209,7 @@ def _save_form(form: ReferralForm, site: TrialSite, referral: Referral | None):
         if referral is None:
             referral = services.create_draft(current_user, site, form.data_for_service())
         else:
-            services.update_draft(
+            services.save_draft(
                 referral, current_user, form.data_for_service(), version=_version()
             )
         if wants_submit:
@@ -251,9 +252,7 @@ def new_for_site(site_id: int):
 @login_required
 def edit(referral_id: int):
     referral = _load(referral_id)
-    if referral.state != ReferralState.DRAFT or not permissions.can_act_for_referring(
-        current_user, referral
-    ):
+    if not engine.can(current_user, referral, Event.SAVE_DRAFT):
         return redirect(url_for("referrals.detail", referral_id=referral.id))
     if request.method == "GET":
         form = ReferralForm.for_draft(referral, patient_data.reveal(referral, current_user))
@@ -275,7 +274,7 @@ def retarget(referral_id: int):
     referral = _load(referral_id)
     site = _site_or_404(request.form.get("site_id", type=int) or 0)
     try:
-        services.retarget_draft(referral, current_user, site, version=_version())
+        services.save_draft(referral, current_user, {"site_id": site.id}, version=_version())
     except WorkflowError as error:
         _flash_error(error)
         return redirect(url_for("referrals.new", draft=referral_id))
@@ -298,18 +297,48 @@ def delete(referral_id: int):
     return redirect(url_for("referrals.outgoing"))
 
 
+@bp.route("/<int:referral_id>/redirect")
+@login_required
+def redirect_page(referral_id: int):
+    """Choose where a declined, screen-failed or withdrawn referral goes next."""
+    old = _load(referral_id)
+    if not engine.can(current_user, old, Event.REDIRECT):
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    suggestion = redirects.suggestion(old)
+    trial_id = _int_arg("trial")
+    trial = db.session.get(Trial, trial_id) if trial_id else None
+    trial = trial or suggestion.trial or old.trial
+    q = request.args.get("q", "").strip()[:100]
+    found = (
+        db.session.scalars(services.trial_search(current_user, q=q).limit(20)).all() if q else []
+    )
+    return render_template(
+        "referrals/redirect.html",
+        old=old,
+        trial=trial,
+        suggestion=suggestion,
+        options=services.redirect_options(old, trial),
+        q=q,
+        found=found,
+    )
+
+
 @bp.route("/<int:referral_id>/redirect", methods=["POST"])
 @login_required
 def redirect_to_new(referral_id: int):
     old = _load(referral_id)
+    site = _site_or_404(request.form.get("site_id", type=int) or 0)
     try:
-        draft = services.redirect_referral(old, current_user)
+        draft = services.redirect_referral(old, current_user, site, version=_version())
     except WorkflowError as error:
-        _flash_error(error)
-        return redirect(url_for("referrals.detail", referral_id=referral_id))
+        _flash_error(error, spec.field_labels(Event.REDIRECT))
+        return redirect(url_for("referrals.redirect_page", referral_id=referral_id))
     draft_id = draft.id
     db.session.commit()
-    flash(_("A new draft was created from this referral. Choose another site or trial."), "info")
+    flash(
+        _("A new draft to %(site)s was created from this referral.", site=site.centre.short_name),
+        "success",
+    )
     return redirect(url_for("referrals.edit", referral_id=draft_id))
 
 
@@ -317,8 +346,8 @@ def redirect_to_new(referral_id: int):
 
 
 def _action_choices(
-    referral: Referral, actions: list[workflow.Transition]
-) -> dict[tuple[workflow.Event, str], list[tuple[str, str]]]:
+    referral: Referral, actions: list[spec.Transition]
+) -> dict[tuple[Event, str], list[tuple[str, str]]]:
     """Options of the actions' choice, site and trial fields; each list is queried once.
 
     Forward and decline both offer sites: they share one list.
@@ -335,7 +364,7 @@ def _action_choices(
     for t in actions:
         for f in t.fields:
             if f.kind == "choice":
-                choices[(t.event, f.name)] = f.choice_pairs()
+                choices[(t.event, f.name)] = _recorded_only(referral, t, f.choice_pairs())
             elif f.kind in loaders:
                 if f.kind not in loaded:
                     loaded[f.kind] = loaders[f.kind]()
@@ -343,9 +372,16 @@ def _action_choices(
     return choices
 
 
+def _recorded_only(referral: Referral, t: spec.Transition, pairs):
+    """A date correction offers only the dates already recorded."""
+    if t.event != Event.CORRECT_DATE:
+        return pairs
+    return [(value, text) for value, text in pairs if getattr(referral, value) is not None]
+
+
 def _render_detail(referral: Referral, *, reason: str | None = None, reason_form=None):
     identifiers = patient_data.reveal(referral, current_user, reason=reason)
-    actions = workflow.available_transitions(referral, current_user)
+    actions = engine.page_actions(referral, current_user)
     other_trials = services.duplicate_warnings(referral) if identifiers else []
     previous_of = db.session.scalars(
         select(Referral.id).where(Referral.previous_referral_id == referral.id)
@@ -362,16 +398,18 @@ def _render_detail(referral: Referral, *, reason: str | None = None, reason_form
         events=services.timeline(referral),
         comments=services.comments(referral),
         comment_form=CommentForm(),
-        can_comment=workflow.can_comment(current_user, referral),
-        can_edit=referral.state == ReferralState.DRAFT
-        and permissions.can_act_for_referring(current_user, referral),
-        can_redirect=referral.state in services.REDIRECTABLE_STATES
-        and permissions.can_act_for_referring(current_user, referral),
-        overdue=workflow.overdue_kind(referral),
+        can_comment=engine.can_comment(current_user, referral),
+        can_edit=engine.can(current_user, referral, Event.SAVE_DRAFT),
+        can_redirect=engine.can(current_user, referral, Event.REDIRECT),
+        overdue=clocks.overdue_kind(referral),
+        overdue_label=clocks.overdue_label,
         other_trials=other_trials,
         follow_ups=previous_of,
-        reason_label=workflow.reason_label,
-        event_label=workflow.event_label,
+        reason_label=reason_label,
+        date_label=recorded_date_label,
+        outcome_reason_label=spec.outcome_reason_label,
+        done_label=spec.done_label,
+        running_clocks=clocks.running(referral),
     )
     db.session.commit()  # the audit row of the identifiers shown
     return response
@@ -402,15 +440,15 @@ def identifiers_with_reason(referral_id: int):
 def transition(referral_id: int, event: str):
     referral = _load(referral_id)
     try:
-        applied = workflow.apply_event(
+        applied = engine.apply_event(
             referral, event, current_user, version=_version(), data=request.form.to_dict()
         )
     except WorkflowError as error:
-        _flash_error(error, workflow.field_labels(event))
-        return redirect(url_for("referrals.detail", referral_id=referral_id))
-    done = workflow.event_label(applied.event)
+        _flash_error(error, spec.field_labels(event))
+        return redirect(url_for("referrals.detail", referral_id=referral_id, failed=event))
+    done = spec.done_label(applied.event)
     db.session.commit()
-    flash(_("Done: %(event)s.", event=done), "success")
+    flash(_("%(what)s: the referral is up to date.", what=done), "success")
     if event == Event.FORWARD:
         # The referral left this centre: it is no longer ours to open.
         return redirect(url_for("referrals.incoming"))
@@ -426,7 +464,7 @@ def comment(referral_id: int):
         flash(_("Write a message of at most 5000 characters."), "danger")
         return redirect(url_for("referrals.detail", referral_id=referral_id))
     try:
-        workflow.add_comment(referral, current_user, form.body.data)
+        engine.add_comment(referral, current_user, form.body.data)
     except WorkflowError as error:
         _flash_error(error)
         return redirect(url_for("referrals.detail", referral_id=referral_id))
@@ -441,7 +479,7 @@ def comment(referral_id: int):
 @attention.provider
 def referral_attention(user) -> list[attention.AttentionItem]:
     items: list[attention.AttentionItem] = []
-    if user.role in (Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN):
+    if user.role in CLINICAL_ROLES:
         counts = services.attention_counts(user)
         items += [
             attention.AttentionItem(

@@ -11,6 +11,7 @@ from typing import Any
 from referral_app.labels import label
 from referral_app.reports import queries
 from referral_app.reports.labels import FUNNEL_LABELS
+from referral_app.workflow.spec import OUTCOME_STATES
 
 BRAND = "#0b5563"
 TEAL = "#4fa8b3"
@@ -19,7 +20,8 @@ RED = "#b91c1c"
 AMBER = "#b45309"
 GREY = "#64748b"
 
-OUTCOME_COLOURS = {"declined": RED, "screen_failed": AMBER, "withdrawn": GREY}
+# One colour per outcome state, in lifecycle order (a new outcome fails loudly here).
+OUTCOME_COLOURS = dict(zip(OUTCOME_STATES, (AMBER, RED, GREY), strict=True))
 
 
 def _options(aspect_ratio: float = 2, **extra: Any) -> dict[str, Any]:
@@ -87,7 +89,7 @@ def reasons_chart(reasons: list[queries.ReasonCount], title: str) -> dict[str, A
                 {
                     "label": title,
                     "data": [r.count for r in reasons],
-                    "backgroundColor": [OUTCOME_COLOURS[r.state.value] for r in reasons],
+                    "backgroundColor": [OUTCOME_COLOURS[r.state] for r in reasons],
                 }
             ],
         },

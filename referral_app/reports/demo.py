@@ -1,10 +1,10 @@
 """Demo referrals, so the report pages of the demo network have something to show.
 
 ``flask --app wsgi seed-demo-referrals [--count N]`` adds N referrals (after
-``seed-demo``) between the demo centres over the last fourteen months, each with
-the milestones and the event history it would have had through the workflow:
-only recruiting sites, the referring centre never the receiving one, business-day
-delays, and no patient identifiers at all (demo rows carry none).
+``seed-demo``) between the demo centres over the last fourteen months. Each one
+is driven through the workflow engine (``workflow.builder``) at plausible
+working-hours moments: only recruiting sites, never from a centre to itself,
+business-day delays. Patients are fictional ("Patient fictif N").
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from referral_app import workflow
-from referral_app.business_days import QUEBEC_TZ, add_business_days, today
+from referral_app.business_days import add_business_days
+from referral_app.enums import CLINICAL_ROLES, INTAKE_ROLES
 from referral_app.extensions import db
 from referral_app.models import (
     Referral,
-    ReferralEvent,
-    ReferralState,
     SiteStatus,
     Trial,
     TrialSite,
@@ -30,10 +28,11 @@ from referral_app.models import (
     Urgency,
     User,
 )
-from referral_app.permissions import CLINICAL_ROLES, INTAKE_ROLES
-from referral_app.workflow import DeclineReason, ScreenFailCategory, WithdrawReason
+from referral_app.timeutil import local_date, local_today, quebec_moment
+from referral_app.workflow.builder import Builder, fictional_identifiers
+from referral_app.workflow.fields import DeclineReason, ScreenFailCategory, WithdrawReason
+from referral_app.workflow.states import Event
 
-S = ReferralState
 DIAGNOSES = [
     ("Non-small cell lung cancer", "Adenocarcinoma", "IV", "EGFR exon 19 deletion"),
     ("Non-small cell lung cancer", "Squamous cell carcinoma", "IIIB", "PD-L1 60%"),
@@ -47,18 +46,17 @@ DIAGNOSES = [
 
 
 @dataclass
-class _Clock:
-    """The moment a referral reached each milestone; stops at today."""
+class _Moments:
+    """Working-hours moments after one another; None once they would be in the future."""
 
     rng: random.Random
     now: dt.datetime
     moment: dt.datetime
 
     def after(self, low: int, high: int) -> dt.datetime | None:
-        """A working-hours moment ``low``..``high`` business days later, or None if future."""
+        """A moment ``low``..``high`` business days later, or None if it is future."""
         day = add_business_days(self.moment, self.rng.randint(low, high))
-        local = dt.datetime.combine(day, dt.time(self.rng.randint(8, 16), self.rng.randint(0, 59)))
-        moment = local.replace(tzinfo=QUEBEC_TZ).astimezone(dt.UTC)
+        moment = quebec_moment(day, dt.time(self.rng.randint(8, 16), self.rng.randint(0, 59)))
         moment = max(moment, self.moment + dt.timedelta(minutes=5))
         if moment >= self.now:
             return None
@@ -68,24 +66,24 @@ class _Clock:
 
 def seed_demo_referrals(count: int = 400, seed: int = 2026) -> int:
     """Add ``count`` demo referrals; returns how many were created. The caller commits."""
-    rng = random.Random(seed + _existing())
+    existing = _existing()
+    rng = random.Random(seed + existing)
     sites = _recruiting_sites()
     staff = _clinical_staff()
     if not sites or len(staff) < 2:
         raise ValueError("Load the demo network first: flask --app wsgi seed-demo")
     now = dt.datetime.now(dt.UTC)
-    first_day = today() - dt.timedelta(days=420)
+    first_day = local_today(now) - dt.timedelta(days=420)
     created = 0
-    for _ in range(count):
+    for index in range(count):
         site = rng.choice(sites)
         referring = [c for c in staff if c != site.centre_id]
-        if not referring:
+        receivers = [u for u in staff.get(site.centre_id, []) if u.role in INTAKE_ROLES]
+        if not referring or not receivers:
             continue
-        centre_id = rng.choice(referring)
-        referrer = rng.choice(staff[centre_id])
-        receiver = rng.choice(staff.get(site.centre_id) or [referrer])
+        referrer = rng.choice(staff[rng.choice(referring)])
         submitted = _submission(rng, first_day, now)
-        _create(rng, site, referrer, receiver, submitted, now)
+        _create(rng, site, referrer, rng.choice(receivers), submitted, now, existing + index)
         created += 1
     db.session.flush()
     return created
@@ -116,9 +114,6 @@ def _clinical_staff() -> dict[int, list[User]]:
     )
     for user in users:
         staff.setdefault(user.centre_id, []).append(user)
-    # intake roles first: they are the ones who answer incoming referrals
-    for people in staff.values():
-        people.sort(key=lambda u: (u.role not in INTAKE_ROLES, u.id))
     return staff
 
 
@@ -127,139 +122,78 @@ def _submission(rng: random.Random, first_day: dt.date, now: dt.datetime) -> dt.
     # more referrals in recent months: the network is growing
     day = first_day + dt.timedelta(days=int(span * rng.random() ** 0.7))
     day = add_business_days(day - dt.timedelta(days=1), 1)
-    local = dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.randint(0, 59)))
-    return min(local.replace(tzinfo=QUEBEC_TZ).astimezone(dt.UTC), now - dt.timedelta(hours=1))
+    local = quebec_moment(day, dt.time(rng.randint(8, 16), rng.randint(0, 59)))
+    return min(local, now - dt.timedelta(hours=1))
 
 
-def _create(rng, site: TrialSite, referrer: User, receiver: User, submitted, now) -> Referral:
+def _create(rng, site, referrer: User, receiver: User, submitted, now, n: int) -> Referral:
     diagnosis, histology, stage, biomarkers = rng.choice(DIAGNOSES)
-    referral = Referral(
-        state=S.SUBMITTED,
-        urgency=rng.choices(list(Urgency), weights=[75, 18, 7])[0],
-        trial_id=site.trial_id,
-        site_id=site.id,
-        referring_centre_id=referrer.centre_id,
-        receiving_centre_id=site.centre_id,
-        referring_user_id=referrer.id,
-        patient_consent=True,
-        diagnosis=diagnosis,
-        histology=histology,
-        stage=stage,
-        biomarkers=biomarkers,
-        ecog=rng.choice([0, 0, 1, 1, 2]),
-        prior_lines=rng.choice([0, 1, 1, 2, 3]),
-        created_at=submitted - dt.timedelta(minutes=rng.randint(5, 600)),
-        submitted_at=submitted,
+    story = Builder(now=submitted - dt.timedelta(minutes=rng.randint(5, 600)))
+    referral = story.draft(
+        referrer,
+        site,
+        {
+            "urgency": rng.choices(list(Urgency), weights=[75, 18, 7])[0].value,
+            "diagnosis": diagnosis,
+            "histology": histology,
+            "stage": stage,
+            "biomarkers": biomarkers,
+            "ecog": rng.choice([0, 0, 1, 1, 2]),
+            "prior_lines": rng.choice([0, 1, 1, 2, 3]),
+        },
+        identifiers=fictional_identifiers(100_000 + n),
     )
-    workflow.start_clocks(referral, submitted)
-    db.session.add(referral)
-    db.session.flush()
-    referral.reference = workflow.reference_for(referral)
-    history = _History(referral, referrer, receiver)
-    history.add("submit", S.DRAFT, S.SUBMITTED, submitted, referrer)
-    _progress(rng, referral, history, _Clock(rng, now, submitted))
-    workflow.record_durations(referral)
-    db.session.add_all(history.events)
+    story.at(submitted).apply(referral, Event.SUBMIT, referrer)
+    _progress(rng, referral, story, referrer, receiver, _Moments(rng, now, submitted))
     return referral
 
 
-@dataclass
-class _History:
-    referral: Referral
-    referrer: User
-    receiver: User
-
-    def __post_init__(self) -> None:
-        self.events: list[ReferralEvent] = []
-
-    def add(self, event, from_state, to_state, moment, actor, reason=None) -> None:
-        self.events.append(
-            ReferralEvent(
-                referral_id=self.referral.id,
-                event=event,
-                from_state=from_state,
-                to_state=to_state,
-                actor_id=actor.id,
-                created_at=moment,
-                reason_code=reason,
-            )
-        )
-        self.referral.state = to_state
-
-
-def _close(referral: Referral, history: _History, event, state, moment, actor, reason) -> None:
-    history.add(event, referral.state, state, moment, actor, reason)
-    referral.closed_at = moment
-    referral.outcome_reason = reason
-
-
-def _progress(rng: random.Random, referral: Referral, history: _History, clock: _Clock) -> None:
+def _progress(rng, referral: Referral, story: Builder, referrer, receiver, moments) -> None:
     """Walk the referral through the workflow until an outcome or today."""
-    receiver, referrer = history.receiver, history.referrer
+
+    def step(low: int, high: int, event: Event, actor: User, **fields) -> bool:
+        moment = moments.after(low, high)
+        if moment is None:
+            return False
+        story.at(moment).apply(referral, event, actor, **fields)
+        return True
+
     if rng.random() < 0.05:
-        moment = clock.after(1, 6)
-        if moment:
-            _close(referral, history, "withdraw", S.WITHDRAWN, moment, referrer, _withdraw(rng))
+        step(1, 6, Event.WITHDRAW, referrer, reason_code=_withdraw(rng))
         return
-    acknowledged = clock.after(0, 3) if rng.random() < 0.9 else None
-    if acknowledged:
-        referral.acknowledged_at = acknowledged
-        history.add("acknowledge", S.SUBMITTED, S.ACKNOWLEDGED, acknowledged, receiver)
-    elif clock.moment == referral.submitted_at and rng.random() < 0.5:
+    if rng.random() < 0.9:
+        if not step(0, 3, Event.ACKNOWLEDGE, receiver):
+            return
+    elif rng.random() < 0.5:
         return  # still waiting for an answer
     if rng.random() < 0.15:
-        asked = clock.after(0, 2)
-        if not asked:
+        if not step(0, 2, Event.REQUEST_INFO, receiver):
             return
-        before = referral.state
-        referral.info_requested_at = asked
-        referral.state_before_info = before
-        history.add("request_info", before, S.INFO_REQUESTED, asked, receiver)
-        answered = clock.after(1, 5)
-        if not answered:
+        if not step(1, 5, Event.PROVIDE_INFO, referrer):
             return
-        referral.paused_business_days = workflow.business_days.business_days_between(
-            asked, answered
-        )
-        referral.state_before_info = None
-        history.add("provide_info", S.INFO_REQUESTED, before, answered, referrer)
-        workflow.start_clocks(referral, referral.submitted_at)
-    decided = clock.after(1, 7)
-    if not decided:
-        return
-    referral.decided_at = decided
     if rng.random() < 0.22:
-        _close(referral, history, "decline", S.DECLINED, decided, receiver, _decline(rng))
+        step(1, 7, Event.DECLINE, receiver, reason_code=_decline(rng))
         return
-    history.add("accept", referral.state, S.ACCEPTED, decided, receiver)
+    if not step(1, 7, Event.ACCEPT, receiver):
+        return
     if rng.random() < 0.5:
-        consult = clock.after(2, 6)
-        if not consult:
+        moment = moments.after(2, 6)
+        if moment is None:
             return
-        referral.consult_on = consult.date()
-        history.add("schedule_consult", S.ACCEPTED, S.SCHEDULED, consult, receiver)
+        story.at(moment).apply(
+            referral, Event.SCHEDULE_CONSULT, receiver, consult_on=local_date(moment)
+        )
     if rng.random() < 0.08:
-        moment = clock.after(1, 8)
-        if moment:
-            _close(referral, history, "withdraw", S.WITHDRAWN, moment, referrer, _withdraw(rng))
+        step(1, 8, Event.WITHDRAW, referrer, reason_code=_withdraw(rng))
         return
-    screening = clock.after(3, 10)
-    if not screening:
-        return
-    referral.screening_at = screening
-    referral.consent_on = screening.date()
-    history.add("start_screening", referral.state, S.SCREENING, screening, receiver)
-    outcome = clock.after(5, 20)
-    if not outcome:
+    if not step(3, 10, Event.START_SCREENING, receiver):
         return
     if rng.random() < 0.65:
-        referral.enrolled_on = outcome.date()
-        referral.enrolled_at = outcome
-        referral.study_subject_id = f"{referral.trial_id:03d}-{referral.id:05d}"
-        _close(referral, history, "enroll", S.ENROLLED, outcome, receiver, S.ENROLLED.value)
+        subject_id = f"{referral.trial_id:03d}-{referral.id:05d}"
+        step(5, 20, Event.ENROLL, receiver, study_subject_id=subject_id)
     else:
         category = rng.choice(list(ScreenFailCategory)).value
-        _close(referral, history, "screen_fail", S.SCREEN_FAILED, outcome, receiver, category)
+        step(5, 20, Event.SCREEN_FAIL, receiver, reason_code=category)
 
 
 def _decline(rng: random.Random) -> str:

@@ -31,15 +31,15 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy.orm import aliased
 
-from referral_app import audit, workflow
-from referral_app.business_days import QUEBEC_TZ
+from referral_app import audit
 from referral_app.extensions import db
 from referral_app.labels import label
 from referral_app.models import Centre, ExportJob, ExportStatus, Referral, Trial, User
 from referral_app.reports import queries
 from referral_app.reports import scope as scopes
-from referral_app.reports.labels import DURATION_LABELS, FUNNEL_LABELS, OVERDUE_LABELS
-from referral_app.timeutil import as_utc, utcnow
+from referral_app.reports.labels import DURATION_LABELS, FUNNEL_LABELS
+from referral_app.timeutil import QUEBEC_TZ, as_utc, utcnow
+from referral_app.workflow.spec import outcome_reason_label
 
 log = logging.getLogger("passerelle.exports")
 
@@ -126,12 +126,8 @@ def local_time(value: dt.datetime | None) -> dt.datetime | None:
     return as_utc(value).astimezone(QUEBEC_TZ).replace(tzinfo=None, microsecond=0)
 
 
-_REASON_EVENT = {"declined": "decline", "screen_failed": "screen_fail", "withdrawn": "withdraw"}
-
-
 def _referral_row(row) -> list[Any]:
     state = str(row.state.value if hasattr(row.state, "value") else row.state)
-    reason = row.outcome_reason if state in _REASON_EVENT else None
     return [
         row.reference,
         local_time(row.submitted_at),
@@ -146,7 +142,7 @@ def _referral_row(row) -> list[Any]:
         local_time(row.screening_at),
         row.enrolled_on,
         local_time(row.closed_at),
-        workflow.reason_label(reason, _REASON_EVENT.get(state)) if reason else "",
+        outcome_reason_label(state, row.outcome_reason),
     ]
 
 
@@ -265,12 +261,12 @@ def _overdue(ctx: Context) -> Rows:
         [
             row.reference,
             label("state", row.state),
-            OVERDUE_LABELS[row.kind],
-            local_time(row.submitted_at),
+            row.label,
+            row.due_on,
             row.referring,
             row.receiving,
             row.trial,
-            row.business_days,
+            row.business_days_late,
         ]
         for row in found.rows
     ]
@@ -338,11 +334,11 @@ TABLES: dict[str, Table] = {
             _l("Reference"),
             _l("State"),
             _l("Late for"),
-            _l("Submitted"),
+            _l("Due by"),
             _l("Referring centre"),
             _l("Receiving centre"),
             _l("Trial"),
-            _l("Business days waiting"),
+            _l("Business days late"),
         ],
         _overdue,
     ),

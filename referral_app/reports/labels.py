@@ -19,18 +19,6 @@ DURATION_LABELS = {
     "enrollment": _l("Time to enrollment"),
 }
 
-OVERDUE_LABELS = {
-    "acknowledge": _l("Acknowledgement"),
-    "decision": _l("Decision"),
-}
-
-OUTCOME_LABELS = {
-    "declined": _l("Declined"),
-    "screen_failed": _l("Screen failed"),
-    "withdrawn": _l("Withdrawn"),
-}
-
-
 def percent(value: float | None) -> str:
     """``0.4285`` → ``"42.9 %"`` (by locale); ``None`` (nothing to divide) → ``"—"``."""
     if value is None:

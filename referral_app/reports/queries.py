@@ -6,7 +6,7 @@ PostgreSQL and on SQLite; where the two differ (percentiles, Quebec dates) the
 difference is hidden behind one function.
 
 Durations are in Quebec business days, stored on each referral by the workflow
-when the milestone happens (``workflow.record_durations``: ``ack_business_days``,
+when the milestone happens (``workflow.durations``: ``ack_business_days``,
 ``decision_business_days``, ``enrollment_business_days``), so a percentile reads
 one small column. A referral submitted on a Friday and acknowledged on the Monday
 took 1 business day; the same day is 0.
@@ -35,10 +35,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from referral_app import workflow
+from referral_app.business_days import business_days_between
 from referral_app.extensions import db
 from referral_app.models import (
-    OPEN_STATES,
     Centre,
     Community,
     Referral,
@@ -50,23 +49,14 @@ from referral_app.models import (
 )
 from referral_app.reports import scope as scopes
 from referral_app.reports.sql import count_if, quebec_month
+from referral_app.timeutil import local_today
+from referral_app.workflow import clocks
+from referral_app.workflow.spec import OUTCOME_STATES, outcome_reason_label
+from referral_app.workflow.states import LIFECYCLE_ORDER, OPEN_STATES
 
 S = ReferralState
 Where = list[sa.ColumnElement[bool]]
 
-STATE_ORDER = [
-    S.SUBMITTED,
-    S.ACKNOWLEDGED,
-    S.INFO_REQUESTED,
-    S.ACCEPTED,
-    S.SCHEDULED,
-    S.SCREENING,
-    S.ENROLLED,
-    S.SCREEN_FAILED,
-    S.DECLINED,
-    S.WITHDRAWN,
-]
-OUTCOME_STATES = (S.DECLINED, S.SCREEN_FAILED, S.WITHDRAWN)
 PERCENTILES = (0.5, 0.9)
 
 
@@ -139,7 +129,7 @@ def state_counts(where: Where) -> list[tuple[ReferralState, int]]:
         sa.select(Referral.state, sa.func.count()).where(*where).group_by(Referral.state)
     )
     counts = {ReferralState(state): count for state, count in rows}
-    return [(state, counts.get(state, 0)) for state in STATE_ORDER]
+    return [(state, counts.get(state, 0)) for state in LIFECYCLE_ORDER]
 
 
 @dataclass(frozen=True)
@@ -246,14 +236,7 @@ class ReasonCount:
 
     @property
     def label(self) -> str:
-        return workflow.reason_label(self.reason, _REASON_EVENT[self.state]) or self.reason
-
-
-_REASON_EVENT = {
-    S.DECLINED: "decline",
-    S.SCREEN_FAILED: "screen_fail",
-    S.WITHDRAWN: "withdraw",
-}
+        return outcome_reason_label(self.state, self.reason) or self.reason
 
 
 def reasons(where: Where) -> list[ReasonCount]:
@@ -261,7 +244,7 @@ def reasons(where: Where) -> list[ReasonCount]:
     reason = sa.func.coalesce(Referral.outcome_reason, "other")
     rows = db.session.execute(
         sa.select(Referral.state, reason, sa.func.count())
-        .where(*where, Referral.state.in_(OUTCOME_STATES))
+        .where(*where, Referral.state.in_(sorted(OUTCOME_STATES)))
         .group_by(Referral.state, reason)
         .order_by(Referral.state, sa.func.count().desc(), reason)
     )
@@ -475,42 +458,36 @@ class OverdueRow:
     referral_id: int
     reference: str
     state: ReferralState
-    kind: str  # "acknowledge" or "decision", as workflow.overdue_kind
-    submitted_at: dt.datetime
+    kind: str  # the name of the overdue clock (``clocks.overdue_kind``)
+    due_on: dt.date
     referring: str
     receiving: str
     trial: str
-    business_days: int  # business days since submission, pauses excluded
+    business_days_late: int  # business days since the due date
+
+    @property
+    def label(self) -> str:
+        return clocks.overdue_label(self.kind)
 
 
 @dataclass(frozen=True)
 class Overdue:
     total: int
-    acknowledge: int
-    decision: int
+    by_clock: list[tuple[clocks.Clock, int]]
     rows: list[OverdueRow]
 
 
-def _overdue_kind(today: dt.date) -> sa.ColumnElement[str]:
-    """SQL mirror of ``workflow.overdue_kind`` (acknowledgement is late first)."""
-    return sa.case(
-        (
-            sa.and_(Referral.state == S.SUBMITTED, Referral.ack_due_on < today),
-            sa.literal("acknowledge"),
-        ),
-        else_=sa.literal("decision"),
-    )
-
-
 def overdue(where: Where, today: dt.date | None = None, limit: int | None = 20) -> Overdue:
-    """Open referrals past their acknowledgement or decision clock (``workflow``)."""
-    today = today or workflow.business_days.today()
-    condition = [*where, workflow.overdue_clause(today)]
-    kind = _overdue_kind(today)
-    counts = db.session.execute(
-        sa.select(sa.func.count(), count_if(kind == "acknowledge")).where(*condition)
-    ).one()
-    total, acknowledge = int(counts[0]), int(counts[1] or 0)
+    """Referrals past a clock's due date now (``workflow.clocks``), oldest due first."""
+    today = today or local_today()
+    condition = [*where, clocks.overdue_clause(today)]
+    kind = clocks.overdue_kind_expression(today)
+    counts = dict(
+        db.session.execute(
+            sa.select(kind, sa.func.count()).where(*condition).group_by(kind)
+        ).all()
+    )
+    by_clock = [(clock, int(counts.get(clock.name, 0))) for clock in clocks.CLOCKS]
 
     # The few overdue referrals first (a materialised CTE: found through the state
     # index), then their names; otherwise the planner may walk every referral in
@@ -521,11 +498,10 @@ def overdue(where: Where, today: dt.date | None = None, limit: int | None = 20) 
             Referral.reference,
             Referral.state,
             kind.label("kind"),
-            Referral.submitted_at,
+            clocks.overdue_due_expression(today).label("due_on"),
             Referral.referring_centre_id,
             Referral.receiving_centre_id,
             Referral.trial_id,
-            Referral.paused_business_days,
         )
         .where(*condition)
         .cte("late")
@@ -539,32 +515,38 @@ def overdue(where: Where, today: dt.date | None = None, limit: int | None = 20) 
             late.c.reference,
             late.c.state,
             late.c.kind,
-            late.c.submitted_at,
+            late.c.due_on,
             referring.short_name,
             receiving.short_name,
             sa.func.coalesce(Trial.acronym, Trial.nct_number),
-            late.c.paused_business_days,
         )
         .select_from(late)
         .join(referring, referring.id == late.c.referring_centre_id)
         .join(receiving, receiving.id == late.c.receiving_centre_id)
         .join(Trial, Trial.id == late.c.trial_id)
-        .order_by(late.c.submitted_at, late.c.id)
+        .order_by(late.c.due_on, late.c.id)
         .limit(limit)
     )
     rows = [
         OverdueRow(
-            r[0], r[1] or "", ReferralState(r[2]), r[3], r[4], r[5], r[6], r[7], _waited(r, today)
+            r[0],
+            r[1] or "",
+            ReferralState(r[2]),
+            r[3],
+            _as_date(r[4]),
+            r[5],
+            r[6],
+            r[7],
+            business_days_between(_as_date(r[4]), today),
         )
         for r in db.session.execute(query)
     ]
-    return Overdue(total, acknowledge, total - acknowledge, rows)
+    return Overdue(sum(n for _c, n in by_clock), by_clock, rows)
 
 
-def _waited(row, today: dt.date) -> int:
-    """Business days since submission, pauses excluded (only the listed few rows)."""
-    submitted_at, paused = row[4], row[8]
-    return max(0, workflow.business_days.business_days_between(submitted_at, today) - paused)
+def _as_date(value) -> dt.date:
+    """A CASE over date columns comes back as text on SQLite."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 # ---------------------------------------------------------------------------

@@ -16,9 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from referral_app.business_days import local_date
-
-QUEBEC_TZ_NAME = "America/Toronto"
+from config import QUEBEC_TIME_ZONE as QUEBEC_TZ_NAME
+from referral_app.timeutil import local_date
 
 
 class quebec_month(FunctionElement):  # noqa: N801 (SQL function style)

@@ -38,8 +38,6 @@ from referral_app.reports.forms import ExportForm, FilterForm, default_date_from
 from referral_app.reports.labels import (
     DURATION_LABELS,
     FUNNEL_LABELS,
-    OUTCOME_LABELS,
-    OVERDUE_LABELS,
     days,
     percent,
 )
@@ -96,8 +94,6 @@ def index():
         reasons_chart=charts.reasons_chart(board.reasons, _("Referrals")),
         duration_labels=DURATION_LABELS,
         funnel_labels=FUNNEL_LABELS,
-        overdue_labels=OVERDUE_LABELS,
-        outcome_labels=OUTCOME_LABELS,
         percent=percent,
         days=days,
         link_referrals=scope.kind != scopes.COMMUNITY,

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from referral_app import audit
+from referral_app.enums import INTAKE_ROLES
 from referral_app.extensions import db
 from referral_app.models import (
     Centre,
@@ -34,8 +35,6 @@ from referral_app.models import (
 )
 from referral_app.timeutil import utcnow
 from referral_app.trials import news
-
-INTAKE_ROLES = frozenset({Role.COORDINATOR, Role.NURSE})
 
 TRIAL_TRANSITIONS: dict[TrialStatus, frozenset[TrialStatus]] = {
     TrialStatus.UPCOMING: frozenset(

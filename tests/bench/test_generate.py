@@ -107,7 +107,6 @@ def test_generator_and_runner_at_a_tiny_size(bench_database, tmp_path):
 
 def _check_stored_durations(conn) -> None:
     """The generated durations are the ones the workflow would have stored."""
-    from referral_app import workflow
     from referral_app.models import Referral
 
     names = (
@@ -118,6 +117,6 @@ def _check_stored_durations(conn) -> None:
     assert sum(1 for row in rows if row[-2] is not None) > 0  # some decisions to compare
     for row in rows:
         referral = Referral(**dict(zip(names, row[: len(names)], strict=True)))
-        workflow.record_durations(referral)
+        durations.record(referral)
         expected = tuple(getattr(referral, name) for name in stored)
         assert tuple(row[len(names) :]) == expected, row

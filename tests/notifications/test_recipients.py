@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from referral_app import workflow
 from referral_app.models import Notification, NotificationChannel, ReferralState
+from referral_app.workflow import engine
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def _channels(db, user_id: int) -> list[str]:
 
 def _submitted(db, world):
     referral = world.referral(state=ReferralState.DRAFT)
-    workflow.apply_event(referral, "submit", world.referrer, version=None)
+    engine.apply_event(referral, "submit", world.referrer, version=None)
     db.session.flush()
     return referral
 
@@ -48,14 +48,14 @@ def test_submit_without_intake_contacts_tells_the_centres_coordinators(db, world
 
 def test_acceptance_and_outcome_go_to_the_referrer(db, world):
     referral = _submitted(db, world)
-    workflow.apply_event(referral, "accept", world.intake, version=None)
+    engine.apply_event(referral, "accept", world.intake, version=None)
     db.session.flush()
     assert _recipients(db, "referral_accept") == {world.referrer.id}
 
 
 def test_decline_tells_the_referrer_with_the_reason(db, world):
     referral = _submitted(db, world)
-    workflow.apply_event(
+    engine.apply_event(
         referral,
         "decline",
         world.intake,
@@ -76,11 +76,11 @@ def test_decline_tells_the_referrer_with_the_reason(db, world):
 
 def test_comments_go_to_the_other_side(db, world):
     referral = _submitted(db, world)
-    workflow.add_comment(referral, world.referrer, "Scans uploaded.")
+    engine.add_comment(referral, world.referrer, "Scans uploaded.")
     db.session.flush()
     assert _recipients(db, "referral_comment") == {world.intake.id}
 
-    workflow.add_comment(referral, world.intake, "Thanks.")
+    engine.add_comment(referral, world.intake, "Thanks.")
     db.session.flush()
     assert _recipients(db, "referral_comment") == {world.intake.id, world.referrer.id}
 
@@ -89,6 +89,6 @@ def test_inactive_referrer_is_replaced_by_the_referring_coordinators(db, world, 
     colleague = make.user(centre=world.referring_centre)
     referral = _submitted(db, world)
     world.referrer.active = False
-    workflow.apply_event(referral, "accept", world.intake, version=None)
+    engine.apply_event(referral, "accept", world.intake, version=None)
     db.session.flush()
     assert _recipients(db, "referral_accept") == {colleague.id}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from referral_app.models import Language, Referral, Role, TrialSite, User
+from referral_app.timeutil import local_date, local_today
 
 
 @dataclass
@@ -55,10 +56,22 @@ def cast(make, db) -> Cast:
     return Cast(referring, receiving, outsider, site, other_site, make)
 
 
-def valid_data(event: str, cast: Cast) -> dict:
-    """Inputs that satisfy each event's required fields."""
-    today = dt.date.today()
+def valid_data(event: str, cast: Cast, referral: Referral | None = None) -> dict:
+    """Inputs that satisfy each event's required fields (and its date rules)."""
+    today = local_today()
+    accepted = local_date(referral.decided_at) if referral and referral.decided_at else today
     return {
+        "save_draft": {"diagnosis": "Small cell lung cancer"},
+        "reschedule_consult": {
+            "consult_on": (today + dt.timedelta(days=9)).isoformat(),
+            "note": "The patient asked for a later date.",
+        },
+        "correct_date": {
+            "date_field": "consent_on",
+            "new_date": accepted.isoformat(),
+            "note": "Typed the wrong day.",
+        },
+        "redirect": {"site_id": str(cast.other_site.id)},
         "forward": {"target_site_id": str(cast.other_site.id), "note": "Closer to home"},
         "request_info": {"note": "Latest CT report?"},
         "provide_info": {"note": "Attached to the chart."},

@@ -2,7 +2,7 @@
 
 Referral rows are inserted directly (not through the workflow) with the state and
 milestones each one would have reached, and the business-day durations the workflow
-would have stored (``workflow.record_durations``); the CHECK constraints hold.
+would have stored (``durations.record``); the CHECK constraints hold.
 
 Centres: A and B in Montréal, C in Estrie, D in Capitale-Nationale.
 Trials: T1 (lung; sites B, C), T2 (breast; sites A, C), T3 (lung, niche; sites B, D),
@@ -38,7 +38,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from referral_app import workflow
 from referral_app.models import (
     Centre,
     Community,
@@ -52,6 +51,7 @@ from referral_app.models import (
     Urgency,
     User,
 )
+from referral_app.workflow import clocks, durations
 
 S = ReferralState
 TODAY = dt.date(2025, 6, 16)  # a Monday: "now" for the overdue figures
@@ -111,8 +111,8 @@ def add_referral(
         outcome_reason=reason,
     )
     if submitted is not None:
-        workflow.start_clocks(referral, submitted)
-    workflow.record_durations(referral)  # as the workflow stores them at each milestone
+        clocks.start(referral, submitted)
+    durations.record(referral)  # as the workflow stores them at each milestone
     session.add(referral)
     session.flush()
     if events and submitted is not None:

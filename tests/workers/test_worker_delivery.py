@@ -13,7 +13,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from referral_app import delivery, workflow
+from referral_app import delivery
 from referral_app.models import (
     Notification,
     NotificationChannel,
@@ -22,6 +22,7 @@ from referral_app.models import (
     ReferralState,
 )
 from referral_app.timeutil import utcnow
+from referral_app.workflow import engine
 from tests.notifications.world import PATIENT_HIN, PATIENT_NAME, build_world
 from tests.services import free_port
 from tests.workers.support import publisher_app, wait_for
@@ -39,7 +40,7 @@ def _submit(db, world) -> Referral:
     referral = world.referral(state=ReferralState.DRAFT)
     db.session.commit()
     with current_app.test_request_context():
-        workflow.apply_event(referral.id, "submit", world.referrer, version=None)
+        engine.apply_event(referral.id, "submit", world.referrer, version=None)
     db.session.commit()
     return referral
 

@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from referral_app import workflow
 from referral_app.models import Referral, ReferralState, Role
+from referral_app.workflow import durations as stored_durations
+from referral_app.workflow import engine
 
 S = ReferralState
 
@@ -33,7 +34,7 @@ def test_each_milestone_stores_its_business_days(cast, db):
     receiver, referrer = cast.receiving["coordinator"], cast.referring["physician"]
 
     def apply(event, when, actor=receiver, **data):
-        workflow.apply_event(referral, event, actor, version=referral.version, data=data, now=when)
+        engine.apply_event(referral, event, actor, version=referral.version, data=data, now=when)
 
     assert durations(referral) == (None, None, None)
     apply("acknowledge", day("2026-03-04"))
@@ -56,9 +57,9 @@ def test_each_milestone_stores_its_business_days(cast, db):
 def test_forward_restarts_the_acknowledgement_and_a_decision_answers_it(cast, db):
     referral = cast.referral("submitted", submitted_at=day("2026-03-02"))
     receiver = cast.receiving["coordinator"]
-    workflow.apply_event(referral, "acknowledge", receiver, version=None, now=day("2026-03-03"))
+    engine.apply_event(referral, "acknowledge", receiver, version=None, now=day("2026-03-03"))
     assert referral.ack_business_days == 1
-    workflow.apply_event(
+    engine.apply_event(
         referral,
         "forward",
         receiver,
@@ -68,7 +69,7 @@ def test_forward_restarts_the_acknowledgement_and_a_decision_answers_it(cast, db
     )
     assert durations(referral) == (None, None, None)
     new_receiver = cast.make.user(cast.other_site.centre, Role.COORDINATOR)
-    workflow.apply_event(
+    engine.apply_event(
         referral,
         "decline",
         new_receiver,
@@ -83,10 +84,10 @@ def test_forward_restarts_the_acknowledgement_and_a_decision_answers_it(cast, db
 def test_declining_while_waiting_for_information_ends_the_pause_first(cast, db):
     referral = cast.referral("acknowledged", submitted_at=day("2026-03-02"))
     receiver = cast.receiving["coordinator"]
-    workflow.apply_event(
+    engine.apply_event(
         referral, "request_info", receiver, version=None, data={"note": "?"}, now=day("2026-03-03")
     )
-    workflow.apply_event(
+    engine.apply_event(
         referral,
         "decline",
         receiver,
@@ -101,7 +102,7 @@ def test_declining_while_waiting_for_information_ends_the_pause_first(cast, db):
 
 def test_a_draft_has_no_durations(cast, db):
     referral = cast.referral("draft")
-    workflow.record_durations(referral)
+    stored_durations.record(referral)
     assert durations(referral) == (None, None, None)
 
 
@@ -125,7 +126,7 @@ def test_a_question_after_the_decision_does_not_change_the_decision_time(cast, d
     receiver, referrer = cast.receiving["coordinator"], cast.referring["physician"]
 
     def apply(event, when, actor=receiver, **data):
-        workflow.apply_event(referral, event, actor, version=referral.version, data=data, now=when)
+        engine.apply_event(referral, event, actor, version=referral.version, data=data, now=when)
 
     apply("accept", day("2026-03-05"))
     assert referral.decision_business_days == 3

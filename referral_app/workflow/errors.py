@@ -1,0 +1,85 @@
+"""The state machine's refusals. Views flash them; the API answers 400 or 409.
+
+``message`` is for people (translated); ``code`` is for programs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+
+class WorkflowError(Exception):
+    code = "workflow_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class IllegalTransition(WorkflowError):  # noqa: N818 (the name DESIGN uses)
+    """The event does not apply to the referral in its current state."""
+
+    code = "illegal_transition"
+
+
+class NotPermitted(IllegalTransition):
+    """The event applies, but not for this user (wrong side, role or team)."""
+
+    code = "not_permitted"
+
+
+class StaleReferral(WorkflowError):  # noqa: N818
+    """The referral changed since the caller read it (``version`` moved on)."""
+
+    code = "stale"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message or _("This referral changed since you opened it. Reload it and try again.")
+        )
+
+
+class TransitionInputError(WorkflowError):
+    """Missing or invalid fields: ``fields`` maps each field to its message."""
+
+    code = "invalid"
+
+    def __init__(self, fields: dict[str, str], message: str | None = None):
+        super().__init__(message or _("Please correct the fields marked below."))
+        self.fields = fields
+
+
+class TransitionRefused(WorkflowError):  # noqa: N818
+    """A guard refused the event (site not recruiting, own centre…)."""
+
+    code = "refused"
+
+
+class ExistingReferral(TransitionRefused):
+    """The patient already has a live referral that the user should open instead.
+
+    ``existing`` is that referral (the views link to it, the API gives its id).
+    """
+
+    code = "existing_referral"
+
+    def __init__(self, existing: Any, message: str):
+        super().__init__(message)
+        self.existing = existing
+
+
+class DuplicateReferral(ExistingReferral):
+    """Submitting a second open referral of the same patient to the same trial."""
+
+    code = "duplicate"
+
+    def __init__(self, existing: Any):
+        super().__init__(
+            existing,
+            _(
+                "This patient already has an open referral to this trial: %(reference)s.",
+                reference=existing.reference or existing.id,
+            ),
+        )
