@@ -50,7 +50,7 @@ log = logging.getLogger("passerelle.delivery")
 
 DELIVER_TASK = "passerelle.deliver_notification"
 DIGEST_TASK = "passerelle.send_digest"
-_SESSION_KEY = "outbox_dispatch_ids"
+OUTBOX_DISPATCH_KEY = "outbox_dispatch_ids"  # session.info: rows to publish at commit
 SWEEP_BATCH = 500
 # Publishing from a web request must not hang when the broker is down.
 PUBLISH_RETRY_POLICY = {
@@ -92,7 +92,7 @@ def install_dispatch() -> None:
 
 def dispatch_after_commit(ids: Iterable[int]) -> None:
     """Ask for these rows to be sent to the broker once the current transaction commits."""
-    db.session.info.setdefault(_SESSION_KEY, set()).update(ids)
+    db.session.info.setdefault(OUTBOX_DISPATCH_KEY, set()).update(ids)
 
 
 def _collect_new_rows(session: Session, _flush_context) -> None:
@@ -102,18 +102,18 @@ def _collect_new_rows(session: Session, _flush_context) -> None:
         if isinstance(obj, Notification) and obj.status == NotificationStatus.PENDING
     ]
     if ids:
-        session.info.setdefault(_SESSION_KEY, set()).update(ids)
+        session.info.setdefault(OUTBOX_DISPATCH_KEY, set()).update(ids)
 
 
 def _dispatch_after_commit(session: Session) -> None:
-    ids = session.info.pop(_SESSION_KEY, None)
+    ids = session.info.pop(OUTBOX_DISPATCH_KEY, None)
     if ids:
         enqueue(sorted(ids))
 
 
 def _forget_on_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        session.info.pop(_SESSION_KEY, None)
+        session.info.pop(OUTBOX_DISPATCH_KEY, None)
 
 
 def enqueue(ids: Iterable[int], task_name: str = DELIVER_TASK) -> int:

@@ -50,6 +50,9 @@ class TransitionInputError(WorkflowError):
         super().__init__(message or _("Please correct the fields marked below."))
         self.fields = fields
 
+    def __str__(self) -> str:  # for logs and tracebacks; people read ``message``
+        return f"{self.message} {self.fields}"
+
 
 class TransitionRefused(WorkflowError):  # noqa: N818
     """A guard refused the event (site not recruiting, own centre…)."""

@@ -94,7 +94,7 @@ def test_admin_creates_a_user_who_gets_a_welcome_link(client, login, network, db
     user = db.session.scalar(select(User).where(User.email == "nouveau@example.test"))
     assert user.password_hash is None and user.role == Role.NURSE
     mail = db.session.scalar(select(Notification).where(Notification.recipient_id == user.id))
-    assert mail.template == "password_reset_welcome"
+    assert mail.kind == "password_reset_welcome"
     assert emailed_password_path(mail).startswith("/password/reset/")
     again = client.post("/admin/users/new", data={**form, "email": "NOUVEAU@example.test"})
     assert "already exists" in again.text

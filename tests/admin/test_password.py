@@ -5,7 +5,7 @@ from __future__ import annotations
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
-from referral_app.auth import password
+from referral_app.auth import password, password_links
 from referral_app.models import EmailMode, Notification, NotificationStatus, User
 from tests.conftest import PASSWORD, emailed_password_path
 
@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD, emailed_password_path
 def _reset_path(db, user) -> str:
     row = db.session.scalars(
         select(Notification)
-        .where(Notification.recipient_id == user.id, Notification.template == "password_reset")
+        .where(Notification.recipient_id == user.id, Notification.kind == "password_reset")
         .order_by(Notification.id.desc())
     ).first()
     return emailed_password_path(row)
@@ -30,9 +30,7 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(client
     message = "If an active account uses this address"
     assert message in known.text and message in unknown.text
     rows = db.session.scalars(select(Notification)).all()
-    assert [(r.recipient_id, r.template) for r in rows] == [
-        (network.chus_nurse.id, "password_reset")
-    ]
+    assert [(r.recipient_id, r.kind) for r in rows] == [(network.chus_nurse.id, "password_reset")]
 
 
 def test_reset_link_is_sent_at_once_even_for_digest_users(client, network, db):
@@ -67,25 +65,25 @@ def test_reset_changes_the_password_once_and_ends_other_sessions(app, client, ne
 def test_reset_links_expire_after_an_hour(app, network, db, monkeypatch):
     from itsdangerous.timed import TimestampSigner
 
-    token = password.make_token(network.chus_nurse)
-    assert password.user_for_token(token).id == network.chus_nurse.id
+    token = password_links.make_token(network.chus_nurse)
+    assert password_links.user_for_token(token).id == network.chus_nurse.id
     now = TimestampSigner.get_timestamp
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now(self) - 3601)
-    old_token = password.make_token(network.chus_nurse)
+    old_token = password_links.make_token(network.chus_nurse)
     monkeypatch.undo()
-    assert password.user_for_token(old_token) is None
+    assert password_links.user_for_token(old_token) is None
 
 
 def test_tampered_and_foreign_tokens_are_refused(network, db, app):
-    token = password.make_token(network.chus_nurse)
-    assert password.user_for_token(token[:-2] + "xx") is None
-    assert password.user_for_token("garbage") is None
+    token = password_links.make_token(network.chus_nurse)
+    assert password_links.user_for_token(token[:-2] + "xx") is None
+    assert password_links.user_for_token("garbage") is None
     forged = URLSafeTimedSerializer("another-secret", salt="password-reset:").dumps(
         {"u": network.chus_nurse.id, "p": "reset"}
     )
-    assert password.user_for_token(forged) is None
+    assert password_links.user_for_token(forged) is None
     network.chus_nurse.active = False
-    assert password.user_for_token(token) is None
+    assert password_links.user_for_token(token) is None
 
 
 def test_forgot_password_is_rate_limited(client, network):

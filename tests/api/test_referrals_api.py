@@ -77,7 +77,11 @@ def test_draft_to_enrolled_through_the_api(api_as, cast, db):
         (receiver, "request_info", {"note": "Latest CT?"}),
         (referrer, "provide_info", {"note": "Uploaded"}),
         (receiver, "accept", {}),
-        (receiver, "schedule_consult", {"consult_on": "2030-01-15"}),
+        (
+            receiver,
+            "schedule_consult",
+            {"consult_on": (dt.date.today() + dt.timedelta(days=20)).isoformat()},
+        ),
         (receiver, "start_screening", {"consent_on": dt.date.today().isoformat()}),
         (
             receiver,
@@ -99,7 +103,7 @@ def test_draft_to_enrolled_through_the_api(api_as, cast, db):
     assert [e["event"] for e in events["items"]] == ["save_draft"] + [s[1] for s in steps]
     status, notes = referrer.get("/api/v1/notifications")
     assert status == 200
-    assert {"referral_enroll", "referral_accept"} <= {n["template"] for n in notes["items"]}
+    assert {"referral_enroll", "referral_accept"} <= {n["kind"] for n in notes["items"]}
 
 
 def test_decline_then_redirect_through_the_api(api_as, cast, db):
@@ -251,7 +255,7 @@ def test_comments(api_as, cast, db):
     status, body = referrer.get(f"/api/v1/referrals/{referral.id}/comments")
     assert [c["body"] for c in body["items"]] == ["Consult on Monday"]
     status, notes = referrer.get("/api/v1/notifications")
-    assert [n["template"] for n in notes["items"]] == ["referral_comment"]
+    assert notes["items"][0]["kind"] == "referral_comment"  # the newest first
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v1/referrals/abc"])

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from referral_app.workflow import durations
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.postgres

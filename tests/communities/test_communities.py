@@ -101,7 +101,7 @@ def test_public_join_request_reaches_the_leader(client, network, db):
     request = db.session.scalar(select(JoinRequest))
     assert request.status == JoinRequestStatus.PENDING and request.role == Role.PHYSICIAN
     rows = db.session.scalars(select(Notification)).all()
-    assert {(r.recipient_id, r.template) for r in rows} == {
+    assert {(r.recipient_id, r.kind) for r in rows} == {
         (network.hclm_physician.id, "join_request_received")
     }
     assert len(rows) == 2  # in-app and e-mail
@@ -142,7 +142,7 @@ def test_approving_a_new_person_creates_the_account_and_emails_a_set_password_li
     assert user.role == Role.PHYSICIAN and user.centre_id == network.chus.id
     assert user.id in _members(db, network.community)
     assert db.session.get(JoinRequest, request.id).status == JoinRequestStatus.APPROVED
-    mail = db.session.scalar(select(Notification).where(Notification.template == "join_approved"))
+    mail = db.session.scalar(select(Notification).where(Notification.kind == "join_approved"))
     assert mail.recipient_id == user.id and mail.channel == NotificationChannel.EMAIL
     assert mail.status == NotificationStatus.PENDING
     path = emailed_password_path(mail)
@@ -156,7 +156,7 @@ def test_approving_a_new_person_creates_the_account_and_emails_a_set_password_li
     client.post("/logout")
     assert client.get(path).status_code == 302
     # The e-mail itself renders.
-    from referral_app.trials.news import render_email
+    from referral_app.notifications.render import render_email
 
     db.session.expire_all()
     subject, text, _html = render_email(db.session.get(Notification, mail.id))
@@ -170,7 +170,7 @@ def test_approving_an_existing_user_links_the_account(client, login, network, db
     login(network.hclm_physician)
     client.post(f"/network/communities/thoracic/requests/{request.id}/approve")
     assert network.outsider.id in _members(db, network.community)
-    mail = db.session.scalar(select(Notification).where(Notification.template == "join_approved"))
+    mail = db.session.scalar(select(Notification).where(Notification.kind == "join_approved"))
     assert mail.recipient_id == network.outsider.id
     assert "password_link" not in mail.context
     twice = client.post(

@@ -10,7 +10,7 @@ from referral_app.models import EmailMode, Notification, NotificationChannel, No
 
 def _queue_for(db, world, user, count: int) -> None:
     for n in range(count):
-        referral = world.referral()
+        referral = world.settled_referral()
         notify.queue(
             user,
             "referral_submit",
@@ -26,7 +26,9 @@ def _statuses(db, user, channel) -> list[NotificationStatus]:
     return list(
         db.session.scalars(
             select(Notification.status).where(
-                Notification.recipient_id == user.id, Notification.channel == channel
+                Notification.recipient_id == user.id,
+                Notification.channel == channel,
+                Notification.dedupe_key.like("k%"),  # the rows of the test, not its referrals'
             )
         )
     )
@@ -39,7 +41,10 @@ def test_digest_users_emails_wait_and_in_app_stays_immediate(db, world, broker):
     assert [args for _task, args in broker.published()] == [
         [n.id]
         for n in db.session.scalars(
-            select(Notification).where(Notification.channel == NotificationChannel.IN_APP)
+            select(Notification).where(
+                Notification.channel == NotificationChannel.IN_APP,
+                Notification.dedupe_key.like("k%"),
+            )
         )
     ]
 

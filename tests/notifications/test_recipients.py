@@ -17,7 +17,7 @@ def _request(app):
 
 
 def _recipients(db, template: str) -> set[int]:
-    rows = db.session.scalars(select(Notification).where(Notification.template == template))
+    rows = db.session.scalars(select(Notification).where(Notification.kind == template))
     return {row.recipient_id for row in rows}
 
 
@@ -65,7 +65,7 @@ def test_decline_tells_the_referrer_with_the_reason(db, world):
     db.session.flush()
     (email,) = db.session.scalars(
         select(Notification).where(
-            Notification.template == "referral_decline",
+            Notification.kind == "referral_decline",
             Notification.channel == NotificationChannel.EMAIL,
         )
     )

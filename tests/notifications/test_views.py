@@ -22,7 +22,7 @@ from referral_app.timeutil import utcnow
 def _notify(db, world, user, count=1, read=0) -> list[Notification]:
     rows = []
     for n in range(count):
-        referral = world.referral()
+        referral = world.settled_referral()
         rows += notify.queue(
             user,
             "referral_submit",
@@ -72,8 +72,8 @@ def test_no_badge_without_unread(db, world, client, login):
 def test_inbox_shows_translated_sentences(db, world, client, login):
     _notify(db, world, world.intake, count=2)
     login(world.intake)
-    html = client.get("/notifications/").get_data(as_text=True)
-    assert html.count("New referral REF-2024-") == 2
+    html = client.get("/notifications/?show=unread").get_data(as_text=True)
+    assert html.count("New referral REF-20") == 2
     assert "from CHUS" in html
 
 
@@ -126,7 +126,7 @@ def admin(db, make, world):
 
 
 def _failed_email(db, world) -> Notification:
-    referral = world.referral()
+    referral = world.settled_referral()
     (row,) = notify.queue(
         world.intake,
         "referral_submit",

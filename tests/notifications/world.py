@@ -7,16 +7,19 @@ on the referral, so tests can assert they never appear in an e-mail.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 
+from sqlalchemy import select, update
+
 from referral_app import patient_data
+from referral_app.delivery import OUTBOX_DISPATCH_KEY
 from referral_app.extensions import db
 from referral_app.models import (
     Centre,
     Language,
+    Notification,
+    NotificationStatus,
     Referral,
-    ReferralEvent,
     ReferralState,
     Role,
     Trial,
@@ -24,11 +27,10 @@ from referral_app.models import (
     User,
 )
 from referral_app.timeutil import utcnow
+from referral_app.workflow.builder import Builder, fictional_identifiers
 
 PATIENT_NAME = "Gisèle Tremblay-Ouellet"
-PATIENT_HIN = "TREG52610112"
-
-_refs = itertools.count(1)
+PATIENT_HIN = "TREG52561012"  # born 10 June 1952 (a woman: month + 50)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class World:
     receiving_coordinator: User  # a coordinator at the receiving centre, not a contact
     manager: User
     leader: User
+    referrals_made: int = 0
 
     def referral(
         self,
@@ -50,48 +53,50 @@ class World:
         submitted_at: dt.datetime | None = None,
         **kw,
     ) -> Referral:
-        """A referral row in ``state`` (no workflow involved), with patient identifiers."""
-        now = utcnow()
-        referral = Referral(
-            reference=f"REF-2024-{next(_refs):06d}",
-            state=state,
-            trial=self.trial,
+        """A referral in ``state``, driven through the workflow, of the patient above.
+
+        The draft is saved an hour before ``submitted_at`` (default: now); later
+        events follow an hour apart (``step``), or take ``path``.
+        """
+        submitted_at = submitted_at or utcnow()
+        identifiers = self._patient()
+        story = Builder()
+        referral = story.referral(
+            state,
             site=self.site,
-            referring_centre=self.referring_centre,
-            receiving_centre=self.receiving_centre,
-            referring_user=self.referrer,
-            patient_consent=True,
-            patient_region_id=self.referring_centre.region_id,
-            diagnosis="NSCLC",
-            stage="IV",
-            ecog=1,
-            prior_lines=1,
-            submitted_at=None if state == ReferralState.DRAFT else (submitted_at or now),
+            referrer=self.referrer,
+            receiver=self.intake,
+            submitted_at=submitted_at,
+            step=kw.pop("step", dt.timedelta(hours=1)),
+            identifiers=identifiers,
             **kw,
         )
-        patient_data.store(
-            referral,
-            patient_data.PatientIdentifiers(
-                name=PATIENT_NAME,
-                date_of_birth=dt.date(1952, 6, 10),
-                health_insurance_number=PATIENT_HIN,
-            ),
-        )
-        db.session.add(referral)
         db.session.flush()
         return referral
 
-    def event(self, referral: Referral, event: str, actor: User, to_state=None) -> ReferralEvent:
-        row = ReferralEvent(
-            referral=referral,
-            event=event,
-            from_state=referral.state,
-            to_state=to_state or referral.state,
-            actor_id=actor.id,
+    def settled_referral(self, **kw) -> Referral:
+        """A submitted referral whose own notifications are already delivered and
+        read: tests of the outbox and the inbox add rows of their own to it."""
+        referral = self.referral(**kw)
+        own = Notification.referral_id == referral.id
+        ids = set(db.session.scalars(select(Notification.id).where(own)))
+        db.session.execute(
+            update(Notification).where(own).values(status=NotificationStatus.SENT, read_at=utcnow())
         )
-        db.session.add(row)
-        db.session.flush()
-        return row
+        db.session.info.get(OUTBOX_DISPATCH_KEY, set()).difference_update(ids)  # not to publish
+        return referral
+
+    def _patient(self) -> patient_data.PatientIdentifiers:
+        """The patient above for the first referral; fictional ones after it (one
+        patient has one open referral per trial)."""
+        self.referrals_made += 1
+        if self.referrals_made > 1:
+            return fictional_identifiers()
+        return patient_data.PatientIdentifiers(
+            name=PATIENT_NAME,
+            date_of_birth=dt.date(1952, 6, 10),
+            health_insurance_number=PATIENT_HIN,
+        )
 
 
 def build_world(make) -> World:

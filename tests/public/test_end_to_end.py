@@ -45,7 +45,7 @@ def test_import_open_site_news_niche_rule_and_public_pages(app, client, login, r
     rows = [
         row
         for row in db.session.scalars(
-            select(Notification).where(Notification.template == "trial_news_site_opened")
+            select(Notification).where(Notification.kind == "trial_news_site_opened")
         )
         if row.context["trial_id"] == trial.id and row.context["centre"] == "CHUM"
     ]

@@ -66,6 +66,27 @@ def _file(client, site: TrialSite, hin: str, dob: str) -> int:
     return int(re.search(r"/referrals/(\d+)$", response.headers["Location"]).group(1))
 
 
+def _site_elsewhere(db, site: TrialSite, referring_centre_id: int) -> TrialSite:
+    """Another recruiting site of the trial, else of any trial, at a third centre."""
+    candidates = (
+        select(TrialSite)
+        .join(Trial)
+        .where(
+            TrialSite.status == SiteStatus.RECRUITING,
+            Trial.status == TrialStatus.RECRUITING,
+            TrialSite.centre_id.not_in([site.centre_id, referring_centre_id]),
+        )
+        .order_by(TrialSite.trial_id != site.trial_id, TrialSite.id)
+    )
+    return db.session.scalars(candidates).first()
+
+
+def elevated(html: str, name: str) -> bool:
+    """``name`` is the first site offered on the redirect page."""
+    sites = re.findall(r'<li class="d-flex[^"]*">\s*<span>(.*?)</span>', html, re.S)
+    return bool(sites) and sites[0].startswith(name)
+
+
 def _act(client, referral_id: int, event: str, db, **fields):
     db.session.expire_all()
     version = db.session.get(Referral, referral_id).version
@@ -96,7 +117,8 @@ def test_demo_users_take_referrals_through_the_pages(app, db, client, login):
         assert db.session.get(Referral, referral_id).reference in inbox
     _act(client, first, "acknowledge", db)
     _act(client, first, "accept", db)
-    _act(client, first, "schedule_consult", db, consult_on="2030-02-01")
+    consult_on = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    _act(client, first, "schedule_consult", db, consult_on=consult_on)
     _act(client, first, "start_screening", db, consent_on=dt.date.today().isoformat())
     done = _act(
         client,
@@ -107,17 +129,32 @@ def test_demo_users_take_referrals_through_the_pages(app, db, client, login):
         study_subject_id="JGH-001",
     )
     assert done.state == S.ENROLLED
-    declined = _act(client, second, "decline", db, reason_code="not_eligible", note="Stage")
+    elsewhere = _site_elsewhere(db, site, elodie.centre_id)
+    declined = _act(
+        client,
+        second,
+        "decline",
+        db,
+        reason_code="better_served_elsewhere",
+        note="Closer to home",
+        suggested_site_id=str(elsewhere.id),
+    )
     assert declined.state == S.DECLINED
     client.post("/logout")
 
     login(elodie, password)
     page = client.get(f"/referrals/{second}").get_data(as_text=True)
     assert "Redirect" in page or "Rediriger" in page
-    response = client.post(f"/referrals/{second}/redirect")
+    choice = client.get(f"/referrals/{second}/redirect").get_data(as_text=True)
+    assert elevated(choice, elsewhere.centre.name)  # the suggested site comes first
+    response = client.post(
+        f"/referrals/{second}/redirect",
+        data={"site_id": str(elsewhere.id), "version": str(declined.version)},
+    )
     assert response.status_code == 302
     draft = db.session.scalar(select(Referral).where(Referral.previous_referral_id == second))
     assert draft.state == S.DRAFT and draft.referring_user_id == elodie.id
+    assert draft.site_id == elsewhere.id
     client.post("/logout")
 
     login(genevieve, password)

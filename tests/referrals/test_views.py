@@ -16,6 +16,7 @@ from referral_app.models import (
     Role,
     SiteStatus,
 )
+from referral_app.workflow import engine
 
 S = ReferralState
 
@@ -259,26 +260,98 @@ def test_each_display_of_identifiers_is_audited(client, login, cast, db):
     assert count == 2
 
 
-def test_redirect_creates_a_linked_prefilled_draft(client, login, cast, db):
-    old = cast.referral("declined")
+def _decline(cast, db, referral, **fields):
+    engine.apply_event(
+        referral,
+        "decline",
+        cast.receiving["coordinator"],
+        version=referral.version,
+        data={"reason_code": "better_served_elsewhere", "note": "Closer to home", **fields},
+    )
     db.session.commit()
+
+
+def test_redirect_starts_from_the_suggested_site_and_drafts_a_linked_copy(client, login, cast, db):
+    old = cast.referral("acknowledged")
+    _decline(cast, db, old, suggested_site_id=str(cast.other_site.id))
     login(cast.referring["physician"])
     page = _html(client.get(f"/referrals/{old.id}"))
-    assert "Redirect" in page
-    response = client.post(f"/referrals/{old.id}/redirect")
+    assert f"/referrals/{old.id}/redirect" in page
+    choice = _html(client.get(f"/referrals/{old.id}/redirect"))
+    assert "The declining site suggested" in choice
+    assert choice.index(cast.other_site.centre.name) < choice.index(cast.site.centre.name)
+
+    response = client.post(
+        f"/referrals/{old.id}/redirect",
+        data={"site_id": str(cast.other_site.id), "version": str(old.version)},
+    )
     assert response.status_code == 302
     draft = db.session.scalar(select(Referral).where(Referral.previous_referral_id == old.id))
-    assert draft.state == S.DRAFT
+    assert draft.state == S.DRAFT and draft.site_id == cast.other_site.id
     assert (draft.diagnosis, draft.stage, draft.ecog) == (old.diagnosis, old.stage, old.ecog)
     assert patient_data.load(draft) == patient_data.load(old)
     assert response.headers["Location"].endswith(f"/referrals/{draft.id}/edit")
+    events = [e.event for e in db.session.get(Referral, old.id).events]
+    assert events[-1] == "redirect"
+
+
+def test_redirect_never_goes_back_to_the_site_that_declined(client, login, cast, db):
+    """Regression: the one-click redirect drafted the new referral to the declining site."""
+    old = cast.referral("acknowledged")
+    _decline(cast, db, old)
+    login(cast.referring["coordinator"])
+    choice = _html(client.get(f"/referrals/{old.id}/redirect"))
+    assert "Already declined, screen-failed or withdrew this patient." in choice
+    response = client.post(
+        f"/referrals/{old.id}/redirect",
+        data={"site_id": str(cast.site.id), "version": str(old.version)},
+        follow_redirects=True,
+    )
+    assert "already declined, screen-failed or withdrew this patient" in _html(response)
+    assert (
+        db.session.scalar(select(Referral).where(Referral.previous_referral_id == old.id)) is None
+    )
+
+
+def test_redirect_offers_the_patients_live_referral_to_that_trial(client, login, cast, db, make):
+    old = cast.referral("acknowledged")
+    _decline(cast, db, old)
+    live = cast.referral("draft", identifiers=patient_data.load(old))
+    engine.apply_event(
+        live,
+        "save_draft",
+        cast.referring["coordinator"],
+        version=live.version,
+        data={"site_id": str(cast.other_site.id)},
+    )
+    db.session.commit()
+    login(cast.referring["coordinator"])
+    choice = _html(client.get(f"/referrals/{old.id}/redirect"))
+    assert f"/referrals/{live.id}" in choice  # offered instead of a new draft
+    response = client.post(
+        f"/referrals/{old.id}/redirect",
+        data={"site_id": str(cast.other_site.id), "version": str(old.version)},
+        follow_redirects=True,
+    )
+    assert "already has a referral to this trial" in _html(response)
+    assert (
+        db.session.scalar(select(Referral).where(Referral.previous_referral_id == old.id)) is None
+    )
+
+
+def test_draft_retargets_to_another_site(client, login, cast, db):
+    draft = cast.referral("draft")
+    db.session.commit()
+    login(cast.referring["coordinator"])
     moved = client.post(
         f"/referrals/{draft.id}/retarget",
         data={"site_id": str(cast.other_site.id), "version": str(draft.version)},
     )
     assert moved.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Referral, draft.id).site_id == cast.other_site.id
+    stored = db.session.get(Referral, draft.id)
+    assert stored.site_id == cast.other_site.id
+    assert stored.version == len(stored.events) == 2
 
 
 def test_comments_between_centres(client, login, cast, db):

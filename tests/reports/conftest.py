@@ -1,8 +1,10 @@
 """A small hand-made network of referrals whose report figures are worked out by hand.
 
-Referral rows are inserted directly (not through the workflow) with the state and
-milestones each one would have reached, and the business-day durations the workflow
-would have stored (``durations.record``); the CHECK constraints hold.
+Each referral is driven through the workflow engine (``workflow.builder``), one
+event at each milestone of the table below, so what the reports read (states,
+milestones, stored durations and due dates) is what the product writes. Ids
+follow the names (R1 is referral 1), hence the references: ``REF-`` + the Quebec
+year of submission + the id (R10, submitted in 2024, is ``REF-2024-000010``).
 
 Centres: A and B in Montréal, C in Estrie, D in Capitale-Nationale.
 Trials: T1 (lung; sites B, C), T2 (breast; sites A, C), T3 (lung, niche; sites B, D),
@@ -38,12 +40,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from referral_app.business_days import add_business_days
 from referral_app.models import (
     Centre,
     Community,
     Language,
     Referral,
-    ReferralEvent,
     ReferralState,
     Role,
     Trial,
@@ -51,7 +53,7 @@ from referral_app.models import (
     Urgency,
     User,
 )
-from referral_app.workflow import clocks, durations
+from referral_app.workflow.builder import Builder, receiving_actor
 
 S = ReferralState
 TODAY = dt.date(2025, 6, 16)  # a Monday: "now" for the overdue figures
@@ -65,7 +67,6 @@ def at(day: str, hour: int = 14) -> dt.datetime:
 def add_referral(
     session,
     *,
-    reference: str | None,
     site: TrialSite,
     referrer: User,
     state: ReferralState,
@@ -79,68 +80,58 @@ def add_referral(
     reason: str | None = None,
     paused: int = 0,
     urgency: Urgency = Urgency.ROUTINE,
-    identifiers_encrypted: str | None = None,
-    events: bool = True,
+    identifiers=True,
 ) -> Referral:
-    """Insert a referral in ``state`` with its milestones, and a plausible event history."""
-    referral = Referral(
-        reference=reference,
-        state=state,
-        urgency=urgency,
-        trial_id=site.trial_id,
-        site_id=site.id,
-        referring_centre_id=referrer.centre_id,
-        receiving_centre_id=site.centre_id,
-        referring_user_id=referrer.id,
-        patient_consent=state != S.DRAFT,
-        identifiers_encrypted=identifiers_encrypted,
-        diagnosis="NSCLC adenocarcinoma",
-        stage="IV",
-        created_at=submitted or at("2025-06-01"),
-        submitted_at=submitted,
-        acknowledged_at=acknowledged,
-        info_requested_at=info_requested,
-        state_before_info=S.ACKNOWLEDGED if state == S.INFO_REQUESTED else None,
-        paused_business_days=paused,
-        decided_at=decided,
-        screening_at=screening,
-        enrolled_on=enrolled_on,
-        enrolled_at=at(enrolled_on.isoformat()) if enrolled_on else None,
-        study_subject_id="SUBJ-001" if enrolled_on else None,
-        closed_at=closed,
-        outcome_reason=reason,
+    """A referral taken to ``state`` through the workflow engine, one event per
+    milestone given, each at its moment (``workflow.builder``).
+
+    ``paused``: a question asked the day after the submission and answered that
+    many business days later, before the decision.
+    """
+    story = Builder(now=(submitted or at("2025-06-01")) - dt.timedelta(hours=2))
+    referral = story.draft(
+        referrer,
+        site,
+        {"urgency": urgency.value, "diagnosis": "NSCLC adenocarcinoma", "stage": "IV"},
+        identifiers=identifiers,
     )
-    if submitted is not None:
-        clocks.start(referral, submitted)
-    durations.record(referral)  # as the workflow stores them at each milestone
-    session.add(referral)
+    receiver = receiving_actor(referral)
+    steps = _steps(
+        state, submitted, acknowledged, info_requested, decided, screening, enrolled_on, closed
+    )
+    for event, moment, fields in steps:
+        if event == "decline" and paused:
+            asked = submitted + dt.timedelta(days=1)
+            story.at(asked).apply(referral, "request_info", receiver)
+            answered = dt.datetime.combine(add_business_days(asked, paused), asked.timetz())
+            story.at(answered).apply(referral, "provide_info", referrer)
+        if reason and event in ("decline", "screen_fail", "withdraw"):
+            fields = {**fields, "reason_code": reason}
+        actor = referrer if event in ("submit", "withdraw", "provide_info") else receiver
+        story.at(moment).apply(referral, event, actor, **fields)
+    assert referral.state == state, (referral.state, state)
     session.flush()
-    if events and submitted is not None:
-        _add_events(session, referral, referrer)
     return referral
 
 
-def _add_events(session, referral: Referral, actor: User) -> None:
-    moments = [
-        ("submit", S.DRAFT, S.SUBMITTED, referral.submitted_at),
-        ("acknowledge", S.SUBMITTED, S.ACKNOWLEDGED, referral.acknowledged_at),
-        ("accept", S.ACKNOWLEDGED, S.ACCEPTED, referral.decided_at),
-        ("start_screening", S.ACCEPTED, S.SCREENING, referral.screening_at),
-        ("enroll", S.SCREENING, S.ENROLLED, referral.enrolled_at),
-    ]
-    for event, from_state, to_state, moment in moments:
-        if moment is not None:
-            session.add(
-                ReferralEvent(
-                    referral_id=referral.id,
-                    event=event,
-                    from_state=from_state,
-                    to_state=to_state,
-                    actor_id=actor.id,
-                    created_at=moment,
-                )
-            )
-    session.flush()
+def _steps(state, submitted, acknowledged, info_requested, decided, screening, enrolled_on, closed):
+    """(event, moment, fields) of each milestone given, in time order."""
+    if submitted is None:
+        return []
+    steps = [("submit", submitted, {})]
+    if acknowledged:
+        steps.append(("acknowledge", acknowledged, {}))
+    if info_requested:
+        steps.append(("request_info", info_requested, {}))
+    if decided:
+        steps.append(("decline" if state == S.DECLINED else "accept", decided, {}))
+    if screening:
+        steps.append(("start_screening", screening, {"consent_on": screening.date()}))
+    if state == S.ENROLLED:
+        steps.append(("enroll", at(enrolled_on.isoformat()), {"enrolled_on": enrolled_on}))
+    elif state in (S.SCREEN_FAILED, S.WITHDRAWN):
+        steps.append(("screen_fail" if state == S.SCREEN_FAILED else "withdraw", closed, {}))
+    return steps
 
 
 @dataclass
@@ -197,7 +188,6 @@ def network(make, db) -> Network:
     def add(name, trial, to, by, state, **kw):
         return add_referral(
             db.session,
-            reference=f"REF-2025-{int(name[1:]):06d}",
             site=sites[(trial, to)],
             referrer=coordinators[by],
             state=state,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from referral_app import patient_data
 from referral_app.models import Referral, ReferralEvent, SiteStatus, TrialSite
 from referral_app.reports import queries
 from referral_app.reports.scope import Filters, Scope, referral_conditions
@@ -20,7 +21,8 @@ def test_seed_demo_referrals_command(app, db, runner):
     assert len(referrals) == 150
     for referral in referrals:
         assert referral.referring_centre_id != referral.receiving_centre_id
-        assert referral.identifiers_encrypted is None and referral.patient_key is None
+        assert patient_data.load(referral).name.startswith("Patient fictif")
+        assert referral.version == len(referral.events)  # every change went through the engine
         assert referral.reference.startswith("REF-20")
         assert referral.reference.endswith(f"-{referral.id:06d}")
     recruiting = set(

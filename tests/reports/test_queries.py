@@ -157,17 +157,24 @@ def test_per_trial_and_per_community(admin_where):
 
 def test_overdue_now(admin_where):
     found = queries.overdue(admin_where, today=TODAY)
-    # R5 submitted 06-02: acknowledgement due 06-04 -> late.
-    # R8 acknowledged, submitted 06-04: decision due 06-13 -> late.
-    # R12 submitted 06-12: acknowledgement due 06-16, not late on 06-16.
-    # R7 waits for information (paused); R4 is accepted.
-    assert (found.total, found.acknowledge, found.decision) == (2, 1, 1)
+    # R5 submitted 06-02: acknowledgement due by 06-04 -> late.
+    # R8 acknowledged, submitted 06-04: decision due by 06-13 -> late.
+    # R12 submitted 06-12: acknowledgement due by 06-16, not late on 06-16.
+    # R7 waits for an answer due by 06-18; R4 is accepted.
+    assert found.total == 2
+    assert [(clock.name, n) for clock, n in found.by_clock] == [
+        ("acknowledge", 1),
+        ("decision", 1),
+        ("information", 0),
+    ]
     rows = {row.reference: row for row in found.rows}
     assert rows["REF-2025-000005"].kind == "acknowledge"
     assert rows["REF-2025-000008"].kind == "decision"
-    # business days waited: R5 06-02→06-16 = 10, R8 06-04→06-16 = 8
-    assert rows["REF-2025-000005"].business_days == 10
-    assert rows["REF-2025-000008"].business_days == 8
+    assert rows["REF-2025-000005"].due_on == dt.date(2025, 6, 4)
+    assert rows["REF-2025-000008"].due_on == dt.date(2025, 6, 13)
+    # business days late: R5 after 06-04 to 06-16 = 8, R8 after 06-13 = 1
+    assert rows["REF-2025-000005"].business_days_late == 8
+    assert rows["REF-2025-000008"].business_days_late == 1
     assert [row.reference for row in found.rows] == ["REF-2025-000005", "REF-2025-000008"]
 
 
@@ -233,7 +240,6 @@ def test_quebec_dates_not_utc_dates(network, db):
     """A referral sent at 23:30 in Quebec on May 31 (03:30 UTC on June 1) is May's."""
     add_referral(
         db.session,
-        reference="REF-2025-000099",
         site=network.sites[("T2", "C")],
         referrer=network.coordinators["A"],
         state=S.SUBMITTED,

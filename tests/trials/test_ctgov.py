@@ -90,7 +90,7 @@ def test_import_respects_the_niche_rule(network, make, db):
 def test_import_announces_new_trials_and_sites_to_the_community(network, db):
     ctgov.import_studies(SAMPLE, community_slug="thoracic")
     db.session.commit()
-    templates = set(db.session.scalars(select(Notification.template).distinct()))
+    templates = set(db.session.scalars(select(Notification.kind).distinct()))
     assert templates == {
         "trial_news_trial_recruiting",
         "trial_news_trial_upcoming",

@@ -14,6 +14,7 @@ from referral_app.models import (
     SiteStatus,
     TrialStatus,
 )
+from referral_app.notifications import render
 from referral_app.trials import news, services
 from referral_app.trials.services import SiteData, TrialData
 
@@ -21,7 +22,7 @@ from referral_app.trials.services import SiteData, TrialData
 def _rows(db, template=None):
     stmt = select(Notification).order_by(Notification.id)
     if template:
-        stmt = stmt.where(Notification.template == template)
+        stmt = stmt.where(Notification.kind == template)
     return list(db.session.scalars(stmt))
 
 
@@ -84,7 +85,7 @@ def test_digest_users_get_the_email_held_for_their_digest(network, make, db):
     services.set_site_status(site, SiteStatus.CLOSED)
     db.session.commit()
     nurse_rows = [r for r in _rows(db) if r.recipient_id == network.chus_nurse.id]
-    by_channel = {(r.template, r.channel): r.status for r in nurse_rows}
+    by_channel = {(r.kind, r.channel): r.status for r in nurse_rows}
     assert by_channel[("trial_news_site_opened", NotificationChannel.EMAIL)] == (
         NotificationStatus.DIGEST
     )
@@ -144,12 +145,11 @@ def test_news_emails_render_in_the_recipient_language_without_patient_data(netwo
         for r in _rows(db, "trial_news_site_opened")
         if r.channel == NotificationChannel.EMAIL and r.recipient_id == network.jgh_coordinator.id
     )
-    assert news.has_own_email(row.template)
-    subject, text, html = news.render_email(row)
+    subject, text, html = render.render_email(row)
     assert "MAILME" in subject and "CHUS" in subject
     assert "Title of trial" in text and "Sherbrooke" in text
     assert row.context["url"] in html
-    assert news.sentence(row.template, row.context) == ("CHUS opened a recruiting site for MAILME.")
+    assert render.sentence(row.kind, row.context) == ("CHUS opened a recruiting site for MAILME.")
 
 
 def test_site_news_reaches_a_real_mailbox(network, make, db, app):

@@ -218,7 +218,7 @@ def test_news_written_by_the_web_reaches_the_outbox(client, login, network, make
     login(network.jgh_coordinator)
     client.post(f"/trials/sites/{site.id}/edit", data={"status": "recruiting"})
     rows = db.session.scalars(
-        select(Notification).where(Notification.template == "trial_news_site_opened")
+        select(Notification).where(Notification.kind == "trial_news_site_opened")
     ).all()
     assert {r.recipient_id for r in rows} == {
         network.chum_coordinator.id,

@@ -21,6 +21,7 @@ from referral_app.models import (
     Referral,
     ReferralState,
 )
+from referral_app.notifications import channels
 from referral_app.timeutil import utcnow
 from referral_app.workflow import engine
 from tests.notifications.world import PATIENT_HIN, PATIENT_NAME, build_world
@@ -92,7 +93,7 @@ def test_submitted_referral_mail_reaches_the_intake_contact_in_seconds(
 
     assert latency < 5, f"took {latency:.2f}s"
     assert message["Content-Language"] == "en"  # the intake contact reads English
-    assert referral.reference in message["Subject"] and "Submitted" in message["Subject"]
+    assert referral.reference in message["Subject"] and "New referral" in message["Subject"]
     assert "KEYNOTE-999" in message.get_body(("plain",)).get_content()
     _no_patient_data(message)
     assert smtp_sink.to(world.referrer.email) == []  # the actor is not told of their own act
@@ -100,7 +101,7 @@ def test_submitted_referral_mail_reaches_the_intake_contact_in_seconds(
     _wait_sent(db, email.id)
     (in_app,) = _rows(db, NotificationChannel.IN_APP)
     _wait_sent(db, in_app.id)
-    assert message["Message-ID"] == delivery.message_id(email)
+    assert message["Message-ID"] == channels.message_id(email)
 
 
 def test_broker_down_at_commit_then_the_sweeper_delivers(
@@ -189,7 +190,8 @@ def test_smtp_refusing_too_long_fails_visibly(db, world, worker, smtp_sink):
 
 
 def test_reminders_and_escalation_reach_people_through_the_worker(db, world, worker, smtp_sink):
-    world.referral(submitted_at=utcnow() - dt.timedelta(days=14))  # long overdue
+    # Long overdue: both clocks past their due and escalation dates.
+    referral = world.settled_referral(submitted_at=utcnow() - dt.timedelta(days=14))
     db.session.commit()
 
     worker.send("passerelle.send_reminders")
@@ -203,12 +205,17 @@ def test_reminders_and_escalation_reach_people_through_the_worker(db, world, wor
         timeout=20,
         message="reminder and escalations",
     )
-    assert "Reminder" in smtp_sink.to(world.intake.email)[0].get_body(("plain",)).get_content()
+    wait_for(lambda: len(smtp_sink.messages) == 6, timeout=20, message="all six")
+    to_intake = [m["Subject"] for m in smtp_sink.to(world.intake.email)]
+    assert sorted(to_intake) == sorted(
+        f"Passerelle · {referral.reference} · KEYNOTE-999 · {what}"
+        for what in ("Acknowledgement overdue", "Decision overdue")
+    )
     escalation = smtp_sink.to(world.manager.email)[0].get_body(("plain",)).get_content()
     assert "Escalation" in escalation or "escalade" in escalation.lower()
-    for message in smtp_sink.messages:
+    for message in smtp_sink.messages:  # manager and leader: both escalations
         _no_patient_data(message)
 
     worker.send("passerelle.send_reminders")  # once per threshold
     time.sleep(1.5)
-    assert len(smtp_sink.messages) == 3
+    assert len(smtp_sink.messages) == 6

@@ -327,9 +327,7 @@ def test_events_are_written_once_per_transition(cast, db):
     engine.apply_event(
         referral, "acknowledge", cast.receiving["coordinator"], version=referral.version
     )
-    engine.apply_event(
-        referral, "accept", cast.receiving["coordinator"], version=referral.version
-    )
+    engine.apply_event(referral, "accept", cast.receiving["coordinator"], version=referral.version)
     db.session.commit()
     rows = db.session.scalars(
         select(ReferralEvent)
