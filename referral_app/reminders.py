@@ -117,4 +117,3 @@ def counts(reminders: list[Reminder]) -> dict[str, int]:
     for reminder in reminders:
         totals[reminder.kind] += reminder.rows
     return totals
-

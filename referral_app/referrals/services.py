@@ -97,9 +97,7 @@ def redirect_referral(
 ) -> Referral:
     """A new draft to ``site`` prefilled from a declined, screen-failed or withdrawn
     referral (the ``redirect`` event); ``data`` is applied over the copied fields."""
-    row = engine.apply_event(
-        old, Event.REDIRECT, actor, version=version, data={"site_id": site.id}
-    )
+    row = engine.apply_event(old, Event.REDIRECT, actor, version=version, data={"site_id": site.id})
     draft = db.session.get(Referral, row.data["new_referral_id"])
     if data:
         save_draft(draft, actor, data, version=draft.version)

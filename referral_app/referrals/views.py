@@ -209,9 +209,7 @@ def _save_form(form: ReferralForm, site: TrialSite, referral: Referral | None):
         if referral is None:
             referral = services.create_draft(current_user, site, form.data_for_service())
         else:
-            services.save_draft(
-                referral, current_user, form.data_for_service(), version=_version()
-            )
+            services.save_draft(referral, current_user, form.data_for_service(), version=_version())
         if wants_submit:
             services.submit(referral, current_user, version=None)
     except TransitionInputError as error:

@@ -19,6 +19,7 @@ DURATION_LABELS = {
     "enrollment": _l("Time to enrollment"),
 }
 
+
 def percent(value: float | None) -> str:
     """``0.4285`` → ``"42.9 %"`` (by locale); ``None`` (nothing to divide) → ``"—"``."""
     if value is None:

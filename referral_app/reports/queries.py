@@ -483,9 +483,7 @@ def overdue(where: Where, today: dt.date | None = None, limit: int | None = 20) 
     condition = [*where, clocks.overdue_clause(today)]
     kind = clocks.overdue_kind_expression(today)
     counts = dict(
-        db.session.execute(
-            sa.select(kind, sa.func.count()).where(*condition).group_by(kind)
-        ).all()
+        db.session.execute(sa.select(kind, sa.func.count()).where(*condition).group_by(kind)).all()
     )
     by_clock = [(clock, int(counts.get(clock.name, 0))) for clock in clocks.CLOCKS]
 

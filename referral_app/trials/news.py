@@ -186,8 +186,6 @@ def send_weekly_digests(now: dt.datetime | None = None) -> dict[str, int]:
         key = f"trial-news-digest:{community.id}:{year}-W{week:02d}"
         for user in community_members(community.id):
             counts["notifications"] += len(
-                notify.queue(
-                    user, DIGEST_KIND, context, key, channels=(NotificationChannel.EMAIL,)
-                )
+                notify.queue(user, DIGEST_KIND, context, key, channels=(NotificationChannel.EMAIL,))
             )
     return counts

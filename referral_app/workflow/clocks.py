@@ -252,11 +252,7 @@ def overdue_clause(today: dt.date | None = None, owner: Side | None = None):
     """SQL: some clock (of ``owner``'s side, when given) is overdue."""
     today = today or local_today()
     return sa.or_(
-        *(
-            past_condition(c, c.reminder, today)
-            for c in CLOCKS
-            if owner is None or c.owner == owner
-        )
+        *(past_condition(c, c.reminder, today) for c in CLOCKS if owner is None or c.owner == owner)
     )
 
 
@@ -271,9 +267,6 @@ def overdue_kind_expression(today: dt.date) -> sa.ColumnElement[str]:
 def overdue_due_expression(today: dt.date) -> sa.ColumnElement[dt.date]:
     """SQL: the due date of the clock ``overdue_kind_expression`` names."""
     return sa.case(
-        *(
-            (past_condition(c, c.reminder, today), getattr(Referral, c.due_column))
-            for c in CLOCKS
-        ),
+        *((past_condition(c, c.reminder, today), getattr(Referral, c.due_column)) for c in CLOCKS),
         else_=sa.null(),
     )

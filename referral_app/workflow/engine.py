@@ -238,9 +238,7 @@ def add_comment(
         raise TransitionInputError({"body": _("At most %(n)d characters.", n=MAX_COMMENT)})
     if not can_comment(author, referral):
         raise NotPermitted(_("You are not allowed to comment on this referral."))
-    comment = Comment(
-        referral=referral, author_id=author.id, body=body, created_at=now or utcnow()
-    )
+    comment = Comment(referral=referral, author_id=author.id, body=body, created_at=now or utcnow())
     db.session.add(comment)
     db.session.flush()
     notify.referral_comment(

@@ -39,12 +39,16 @@ def suggestion(old: Referral) -> Suggestion:
         .limit(1)
     )
     data = row.data if row is not None else {}
-    site = db.session.get(TrialSite, data["suggested_site_id"]) if data.get(
-        "suggested_site_id"
-    ) else None
-    trial = db.session.get(Trial, data["suggested_trial_id"]) if data.get(
-        "suggested_trial_id"
-    ) else None
+    site = (
+        db.session.get(TrialSite, data["suggested_site_id"])
+        if data.get("suggested_site_id")
+        else None
+    )
+    trial = (
+        db.session.get(Trial, data["suggested_trial_id"])
+        if data.get("suggested_trial_id")
+        else None
+    )
     return Suggestion(site, trial or (site.trial if site else None))
 
 

@@ -206,9 +206,7 @@ SPECS: tuple[EventSpec, ...] = (
         effect=_forward,
         restarts_clocks=True,
         audience=(Audience.INTAKE, Audience.REFERRER),
-        sentence=_l(
-            "Referral %(reference)s for %(trial)s was forwarded to %(receiving_centre)s."
-        ),
+        sentence=_l("Referral %(reference)s for %(trial)s was forwarded to %(receiving_centre)s."),
         subject=_l("Forwarded"),
     ),
     EventSpec(
@@ -218,8 +216,7 @@ SPECS: tuple[EventSpec, ...] = (
         fields=(note(_l("Question")),),
         effect=_request_info,
         sentence=_l(
-            "%(receiving_centre)s asks for more information on referral %(reference)s "
-            "(%(trial)s)."
+            "%(receiving_centre)s asks for more information on referral %(reference)s (%(trial)s)."
         ),
         subject=_l("Information requested"),
     ),
