@@ -50,17 +50,21 @@ class Reminder:
     rows: int = 0
 
 
-def past_thresholds(today: dt.date) -> Iterator[Due]:
-    """Every threshold passed today, clock by clock, in referral order."""
+def past_thresholds(today: dt.date, *, for_sending: bool = True) -> Iterator[Due]:
+    """Every threshold passed today, clock by clock, in referral order.
+
+    ``for_sending`` also loads what the recipients are found from.
+    """
+    loading = (
+        selectinload(Referral.site).selectinload(TrialSite.intake_contacts),
+        selectinload(Referral.trial),
+    )
     for clock in CLOCKS:
         for threshold in clock.thresholds:
             referrals = db.session.scalars(
                 select(Referral)
                 .where(past_condition(clock, threshold, today))
-                .options(
-                    selectinload(Referral.site).selectinload(TrialSite.intake_contacts),
-                    selectinload(Referral.trial),
-                )
+                .options(*(loading if for_sending else ()))
                 .order_by(Referral.id)
             )
             for referral in referrals:

@@ -254,7 +254,8 @@ def _filters(
     state: ReferralState | str | None = None,
     trial_id: int | None = None,
     overdue: bool = False,
-    overdue_owner=None,
+    overdue_owner: Side | None = None,
+    today: dt.date | None = None,
 ) -> Select:
     if state == "open":
         stmt = stmt.where(Referral.state.in_(OPEN_STATES))
@@ -265,7 +266,7 @@ def _filters(
     if trial_id:
         stmt = stmt.where(Referral.trial_id == trial_id)
     if overdue:
-        stmt = stmt.where(clocks.overdue_clause(local_today(), owner=overdue_owner))
+        stmt = stmt.where(clocks.overdue_clause(today or local_today(), owner=overdue_owner))
     return stmt
 
 

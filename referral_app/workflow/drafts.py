@@ -178,17 +178,22 @@ def _identifiers_from(
 
 
 def apply_changes(referral: Referral, changes: DraftChanges) -> dict[str, Any]:
-    """Write parsed changes onto the draft; returns what the event records (the site)."""
+    """Write parsed changes onto the draft; returns what the event records (the site).
+
+    A refused site changes nothing: it is checked before anything is written.
+    """
+    moves = changes.site is not None and changes.site.id != referral.site_id
+    if moves:
+        refusal = site_refusal(changes.site, referral.referring_centre_id)
+        if refusal:
+            raise TransitionRefused(refusal)
     for name, value in changes.columns.items():
         setattr(referral, name, value)
     if changes.identifiers is not None:
         patient_data.store(referral, changes.identifiers)
-    if changes.site is not None and changes.site.id != referral.site_id:
-        refusal = site_refusal(changes.site, referral.referring_centre_id)
-        if refusal:
-            raise TransitionRefused(refusal)
+    if moves:
         point_at(referral, changes.site)
-        return {"site_id": changes.site.id}
+        return {"site_id": changes.site}
     return {}
 
 

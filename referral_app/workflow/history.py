@@ -41,7 +41,7 @@ def record(
         created_at=now,
         reason_code=reason.value if reason is not None else None,
         note=values.get("note") or "",
-        data={**event_data(values), **(data or {})},
+        data={**event_data(values), **event_data(data or {})},
     )
     db.session.add(row)
     return row
