@@ -133,6 +133,18 @@ def test_decline_then_redirect_through_the_api(api_as, cast, db):
     assert new["receiving_centre"]["id"] == cast.other_site.centre_id
     assert new["diagnosis"] == "NSCLC"
 
+    # A second redirect finds the live one; none may go back to the declining site.
+    status, again = referrer.post(
+        "/api/v1/referrals",
+        json={"site_id": cast.other_site.id, "redirect_from": old_id},
+    )
+    assert status == 409 and again["error"]["code"] == "existing_referral"
+    assert again["error"]["existing_referral_id"] == new["id"]
+    status, back = referrer.post(
+        "/api/v1/referrals", json={"site_id": cast.site.id, "redirect_from": old_id}
+    )
+    assert status == 400 and set(back["error"]["fields"]) == {"site_id"}
+
 
 def test_input_errors_are_400_with_fields(api_as, cast, db):
     api = api_as(cast.referring["coordinator"])

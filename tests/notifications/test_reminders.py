@@ -218,3 +218,37 @@ def test_dry_run_lists_what_would_go_and_writes_nothing(db, world):
         ("reminder_ack", [world.intake.id])
     ]
     assert db.session.scalar(select(Notification.id).order_by(Notification.id.desc())) == before
+
+
+def test_operator_command_previews_then_sends_what_beat_would(db, world, runner):
+    referral = world.referral(ReferralState.ACKNOWLEDGED, submitted_at=at(2024, 6, 3))
+    db.session.commit()
+
+    preview = runner.invoke(args=["reminders", "--at", "2024-06-15T09:00", "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    lines = preview.output.splitlines()
+    assert f"{referral.reference}\treminder_decision\tcoordinator" in lines
+    assert any(
+        line.startswith(f"{referral.reference}\tescalation_decision\tmanager, physician")
+        and "community leader" in line
+        for line in lines
+    )
+    assert lines[-1] == "Dry run: 2 reminder(s) or escalation(s) would be sent."
+    assert _emails(db) == []
+
+    sent = runner.invoke(args=["reminders", "--at", "2024-06-15T09:00"])
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.splitlines()[-1] == "2 reminder(s) or escalation(s) queued."
+    assert [kind for kind, _ in _emails(db)] == [
+        "reminder_decision",
+        "escalation_decision",
+        "escalation_decision",
+    ]
+    again = runner.invoke(args=["reminders", "--at", "2024-06-15T10:00", "--dry-run"])
+    assert again.output.splitlines() == ["Dry run: 0 reminder(s) or escalation(s) would be sent."]
+
+
+def test_operator_command_refuses_a_bad_moment(runner):
+    result = runner.invoke(args=["reminders", "--at", "next tuesday"])
+    assert result.exit_code == 2
+    assert "is not an ISO date-time" in result.output
