@@ -25,6 +25,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from config import QUEBEC_TIME_ZONE as TZ
 from config import TestingConfig
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/passerelle_bench"
@@ -284,6 +285,28 @@ _REASONS = {
 }
 
 
+# The events each referral gets below, counted: ``version`` is that number.
+_VERSION = """
+2 + (m.acknowledged_at IS NOT NULL)::int + (q0.asked_at IS NOT NULL)::int
+  + (q0.answered_at IS NOT NULL)::int + (m.decided_at IS NOT NULL)::int
+  + (r.state IN ('scheduled', 'screening', 'enrolled', 'screen_failed'))::int
+  + (m.screening_at IS NOT NULL)::int
+  + (r.state IN ('enrolled', 'screen_failed', 'withdrawn'))::int
+"""
+
+
+def _clock_settings() -> dict[str, int]:
+    """The clocks' thresholds, as the app is configured (``workflow.clocks``)."""
+    config = TestingConfig
+    return {
+        "ack": config.ACK_REMINDER_BUSINESS_DAYS,
+        "ack_escalation": config.ACK_ESCALATION_BUSINESS_DAYS,
+        "decision": config.DECISION_TARGET_BUSINESS_DAYS,
+        "decision_escalation": config.DECISION_ESCALATION_BUSINESS_DAYS,
+        "info": config.INFO_REMINDER_BUSINESS_DAYS,
+    }
+
+
 def _calendar(conn) -> None:
     """A temporary calendar of Quebec business days for the generation's date arithmetic.
 
@@ -376,30 +399,33 @@ def _referrals(conn, centres: int, count: int) -> None:
                 referring_centre_id, receiving_centre_id, referring_user_id, patient_consent,
                 patient_language, diagnosis, histology, stage, biomarkers, clinical_notes,
                 created_at, updated_at, submitted_at, acknowledged_at, info_requested_at,
-                state_before_info, paused_business_days, ack_due_on, decision_due_on,
+                state_before_info, paused_business_days, ack_due_on, ack_escalation_on,
+                decision_due_on, decision_escalation_on, info_due_on,
                 decided_at, consult_on, consent_on, screening_at, enrolled_on, enrolled_at,
                 study_subject_id, closed_at, outcome_reason, ack_business_days,
                 decision_business_days, enrollment_business_days)
             SELECT
                 r.id,
-                'REF-' || extract(year FROM r.submitted_at AT TIME ZONE 'America/Toronto')
+                'REF-' || extract(year FROM r.submitted_at AT TIME ZONE '{TZ}')
                     || '-' || lpad(r.id::text, greatest(6, length(r.id::text)), '0'),
-                r.state, 1,
+                r.state,
+                {_VERSION},
                 CASE WHEN r.u_urg < 0.75 THEN 'routine' WHEN r.u_urg < 0.93 THEN 'priority'
                      ELSE 'urgent' END,
                 r.trial_id, r.site_id, r.referring_centre_id, r.receiving_centre_id,
                 (r.referring_centre_id - 1) * :per + 1 + floor(r.u_user * (:per - 2))::int,
                 true, 'fr', 'Carcinoma', '', 'IV', '', '',
                 r.submitted_at - interval '2 hours', coalesce(m.closed_at, r.submitted_at),
-                r.submitted_at, m.acknowledged_at, m.info_requested_at,
+                r.submitted_at, m.acknowledged_at, q.asked_at,
                 CASE WHEN r.state = 'info_requested' THEN 'acknowledged' END,
-                p.paused,
-                ack_due.day, decision_due.day,
+                q.paused,
+                ack_due.day, ack_escalation.day, decision_due.day, decision_escalation.day,
+                info_due.day,
                 m.decided_at,
                 CASE WHEN r.state IN ('scheduled', 'screening', 'enrolled', 'screen_failed')
-                     THEN (m.decided_at + interval '3 days')::date END,
-                m.screening_at::date, m.screening_at,
-                m.enrolled_at::date, m.enrolled_at,
+                     THEN ((m.decided_at + interval '3 days') AT TIME ZONE '{TZ}')::date END,
+                (m.screening_at AT TIME ZONE '{TZ}')::date, m.screening_at,
+                (m.enrolled_at AT TIME ZONE '{TZ}')::date, m.enrolled_at,
                 CASE WHEN r.state = 'enrolled' THEN 'S-' || r.id END,
                 m.closed_at,
                 {reason},
@@ -407,7 +433,7 @@ def _referrals(conn, centres: int, count: int) -> None:
                 -- enrollment date
                 answered.ordinal - sub.ordinal,
                 CASE WHEN m.decided_at IS NOT NULL
-                     THEN greatest(0, decided.ordinal - sub.ordinal - p.paused) END,
+                     THEN greatest(0, decided.ordinal - sub.ordinal - q.paused) END,
                 CASE WHEN m.enrolled_at IS NOT NULL
                      THEN greatest(0, enrolled.ordinal - sub.ordinal) END
             FROM bench_steps r
@@ -421,8 +447,6 @@ def _referrals(conn, centres: int, count: int) -> None:
                     CASE WHEN r.state = 'submitted' THEN NULL
                          WHEN r.state = 'withdrawn' AND r.u3 > 0.5 THEN NULL
                          ELSE a.acknowledged_raw END AS acknowledged_at,
-                    CASE WHEN r.state = 'info_requested'
-                         THEN a.acknowledged_raw + interval '1 day' END AS info_requested_at,
                     CASE WHEN r.state IN ('accepted', 'scheduled', 'screening', 'enrolled',
                                           'screen_failed', 'declined')
                               OR (r.state = 'withdrawn' AND r.u3 < 0.3)
@@ -430,15 +454,17 @@ def _referrals(conn, centres: int, count: int) -> None:
                     END AS decided_at
             ) b
             CROSS JOIN LATERAL (
-                SELECT b.acknowledged_at, b.info_requested_at, b.decided_at,
+                SELECT b.acknowledged_at, b.decided_at,
                        CASE WHEN r.state IN ('screening', 'enrolled', 'screen_failed')
                             THEN b.decided_at + interval '5 days' + r.u4 * interval '10 days'
                        END AS screening_at,
                        CASE WHEN r.state = 'enrolled'
-                            THEN b.decided_at + interval '12 days' + r.u2 * interval '20 days'
+                            THEN b.decided_at + interval '8 days' + r.u4 * interval '10 days'
+                                 + r.u2 * interval '20 days'
                        END AS enrolled_at,
                        CASE WHEN r.state = 'enrolled'
-                                THEN b.decided_at + interval '12 days' + r.u2 * interval '20 days'
+                                THEN b.decided_at + interval '8 days' + r.u4 * interval '10 days'
+                                     + r.u2 * interval '20 days'
                             WHEN r.state = 'screen_failed'
                                 THEN b.decided_at + interval '15 days' + r.u4 * interval '10 days'
                             WHEN r.state = 'declined' THEN b.decided_at
@@ -446,26 +472,51 @@ def _referrals(conn, centres: int, count: int) -> None:
                                 THEN a.acknowledged_raw + interval '2 days'
                        END AS closed_at
             ) m
+            -- A question: still waiting (info_requested), or asked an hour after the
+            -- acknowledgement and answered an hour before the decision (15% of those
+            -- decided); the business days between pause the site's clocks.
             CROSS JOIN LATERAL (
-                SELECT CASE WHEN m.decided_at IS NOT NULL AND r.u4 < 0.15
-                            THEN 1 + floor(r.u3 * 4)::int ELSE 0 END AS paused
-            ) p
+                SELECT CASE WHEN r.state = 'info_requested'
+                            THEN a.acknowledged_raw + interval '1 day'
+                            WHEN m.decided_at IS NOT NULL AND r.u4 < 0.15
+                            THEN a.acknowledged_raw + interval '1 hour' END AS asked_at,
+                       CASE WHEN m.decided_at IS NOT NULL AND r.u4 < 0.15
+                            THEN m.decided_at - interval '1 hour' END AS answered_at
+            ) q0
+            LEFT JOIN bench_calendar asked
+              ON asked.day = (q0.asked_at AT TIME ZONE '{TZ}')::date
+            LEFT JOIN bench_calendar answer
+              ON answer.day = (q0.answered_at AT TIME ZONE '{TZ}')::date
+            CROSS JOIN LATERAL (
+                SELECT q0.asked_at, coalesce(answer.ordinal - asked.ordinal, 0) AS paused
+            ) q
             JOIN bench_calendar sub
-              ON sub.day = (r.submitted_at AT TIME ZONE 'America/Toronto')::date
+              ON sub.day = (r.submitted_at AT TIME ZONE '{TZ}')::date
             JOIN bench_calendar ack_due
-              ON ack_due.ordinal = sub.ordinal + 2 AND ack_due.is_business_day
+              ON ack_due.ordinal = sub.ordinal + :ack + q.paused AND ack_due.is_business_day
+            JOIN bench_calendar ack_escalation
+              ON ack_escalation.ordinal = sub.ordinal + :ack_escalation + q.paused
+             AND ack_escalation.is_business_day
             JOIN bench_calendar decision_due
-              ON decision_due.ordinal = sub.ordinal + 7 AND decision_due.is_business_day
+              ON decision_due.ordinal = sub.ordinal + :decision + q.paused
+             AND decision_due.is_business_day
+            JOIN bench_calendar decision_escalation
+              ON decision_escalation.ordinal = sub.ordinal + :decision + :decision_escalation
+                                               + q.paused
+             AND decision_escalation.is_business_day
+            LEFT JOIN bench_calendar info_due
+              ON info_due.ordinal = asked.ordinal + :info AND info_due.is_business_day
             LEFT JOIN bench_calendar answered
               ON answered.day = (coalesce(m.acknowledged_at, m.decided_at)
-                                 AT TIME ZONE 'America/Toronto')::date
+                                 AT TIME ZONE '{TZ}')::date
             LEFT JOIN bench_calendar decided
-              ON decided.day = (m.decided_at AT TIME ZONE 'America/Toronto')::date
-            LEFT JOIN bench_calendar enrolled ON enrolled.day = m.enrolled_at::date
+              ON decided.day = (m.decided_at AT TIME ZONE '{TZ}')::date
+            LEFT JOIN bench_calendar enrolled
+              ON enrolled.day = (m.enrolled_at AT TIME ZONE '{TZ}')::date
             ORDER BY r.id
             """
         ),
-        {"per": USERS_PER_CENTRE},
+        {"per": USERS_PER_CENTRE, **_clock_settings()},
     )
     conn.execute(
         sa.text("SELECT setval(pg_get_serial_sequence('referrals', 'id'), :n)"), {"n": count}
@@ -482,6 +533,7 @@ def _events(conn) -> None:
     referrer = "r.referring_user_id"
     rows = [
         ("'submit'", "'draft'", "'submitted'", referrer, "r.submitted_at", "NULL", "true"),
+        ("'save_draft'", "NULL", "'draft'", referrer, "r.created_at", "NULL", "true"),
         (
             "'acknowledge'",
             "'submitted'",
@@ -499,6 +551,15 @@ def _events(conn) -> None:
             "r.info_requested_at",
             "NULL",
             "r.info_requested_at IS NOT NULL",
+        ),
+        (
+            "'provide_info'",
+            "'info_requested'",
+            "'acknowledged'",
+            referrer,
+            "r.decided_at - interval '1 hour'",
+            "NULL",
+            "r.info_requested_at IS NOT NULL AND r.decided_at IS NOT NULL",
         ),
         (
             "'accept'",
