@@ -33,6 +33,9 @@ from referral_app.workflow.builder import Builder, fictional_identifiers
 from referral_app.workflow.fields import DeclineReason, ScreenFailCategory, WithdrawReason
 from referral_app.workflow.states import Event
 
+# The demo network speaks French; the notes people write do too.
+DECLINE_NOTE = "Critères d'admissibilité non remplis après revue du dossier."
+SCREEN_FAIL_NOTE = "Critère d'exclusion constaté à la présélection."
 DIAGNOSES = [
     ("Non-small cell lung cancer", "Adenocarcinoma", "IV", "EGFR exon 19 deletion"),
     ("Non-small cell lung cancer", "Squamous cell carcinoma", "IIIB", "PD-L1 60%"),
@@ -172,7 +175,7 @@ def _progress(rng, referral: Referral, story: Builder, referrer, receiver, momen
         if not step(1, 5, Event.PROVIDE_INFO, referrer):
             return
     if rng.random() < 0.22:
-        step(1, 7, Event.DECLINE, receiver, reason_code=_decline(rng))
+        step(1, 7, Event.DECLINE, receiver, reason_code=_decline(rng), note=DECLINE_NOTE)
         return
     if not step(1, 7, Event.ACCEPT, receiver):
         return
@@ -193,7 +196,7 @@ def _progress(rng, referral: Referral, story: Builder, referrer, receiver, momen
         step(5, 20, Event.ENROLL, receiver, study_subject_id=subject_id)
     else:
         category = rng.choice(list(ScreenFailCategory)).value
-        step(5, 20, Event.SCREEN_FAIL, receiver, reason_code=category)
+        step(5, 20, Event.SCREEN_FAIL, receiver, reason_code=category, note=SCREEN_FAIL_NOTE)
 
 
 def _decline(rng: random.Random) -> str:

@@ -420,4 +420,4 @@ def field_labels(event: str) -> dict[str, str]:
 def outcome_reason_label(state: ReferralState | str, code: str | None) -> str:
     """The label of a terminal state's stored reason code ('' when none)."""
     kind = OUTCOME_REASONS.get(ReferralState(state))
-    return reason_label(code, kind) if code else ""
+    return reason_label(code, kind) if code and kind else ""
