@@ -44,11 +44,11 @@ def test_migrations_match_models(database_url, app_config, tmp_path):
     assert diff == [], diff
 
 
-def _fresh_postgres_database(database_url: str) -> str:
+def _fresh_postgres_database(database_url: str, suffix: str = "_mig") -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
-    name = url.database + "_mig"
+    name = url.database + suffix
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -62,3 +62,44 @@ def test_month_statistics_exist_on_postgresql(app, db):
     """The trend query's grouping expression has extended statistics."""
     names = db.session.scalars(sa.text("SELECT stxname FROM pg_statistic_ext")).all()
     assert "st_referrals_submitted_month" in names
+
+
+CLOCK_COLUMNS = (
+    "id",
+    "version",
+    "ack_due_on",
+    "ack_escalation_on",
+    "decision_due_on",
+    "decision_escalation_on",
+    "info_due_on",
+)
+
+
+def test_the_clock_migration_fills_what_the_workflow_writes(database_url, app_config, tmp_path):
+    """Referrals made by the workflow, their new columns dropped (downgrade to 0002)
+    and filled again by migration 0003: the same dates and versions come back."""
+    from flask_migrate import downgrade
+
+    from referral_app.reports.demo import seed_demo_referrals
+    from referral_app.seeding import seed_demo
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'backfill.db'}"
+    else:
+        url = _fresh_postgres_database(database_url, "_fill")
+    app = _migrated_app(url, app_config)
+    query = sa.text(f"SELECT {', '.join(CLOCK_COLUMNS)} FROM referrals ORDER BY id")
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        seed_demo_referrals(120)
+        db.session.commit()
+        written = db.session.execute(query).all()
+        db.session.remove()
+        downgrade(revision="0002")
+        upgrade()
+        filled = db.session.execute(query).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert any(row[6] for row in written)  # some questions were asked
+    assert filled == written

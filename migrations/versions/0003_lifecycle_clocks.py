@@ -66,7 +66,6 @@ def _fill_clock_dates():
     referrals = sa.table(
         "referrals",
         sa.column("id", sa.Integer),
-        sa.column("state", sa.String),
         sa.column("ack_due_on", sa.Date),
         sa.column("decision_due_on", sa.Date),
         sa.column("info_requested_at", sa.DateTime(timezone=True)),
@@ -79,7 +78,6 @@ def _fill_clock_dates():
         rows = bind.execute(
             sa.select(
                 referrals.c.id,
-                referrals.c.state,
                 referrals.c.ack_due_on,
                 referrals.c.decision_due_on,
                 referrals.c.info_requested_at,
@@ -99,10 +97,12 @@ def _fill_clock_dates():
                 )
                 if row.decision_due_on
                 else None,
+                # The last question's due date stays once it is answered, as the
+                # workflow keeps it.
                 "info_due_on": add_business_days(
                     row.info_requested_at, config["INFO_REMINDER_BUSINESS_DAYS"]
                 )
-                if row.state == "info_requested" and row.info_requested_at
+                if row.info_requested_at
                 else None,
             }
             for row in rows
@@ -130,7 +130,7 @@ def downgrade():
     with op.batch_alter_table("notifications") as batch:
         batch.alter_column("kind", new_column_name="template", existing_type=sa.String(60))
     with op.batch_alter_table("referral_events") as batch:
-        batch.drop_constraint("ck_referral_events_event_known", type_="check")
+        batch.drop_constraint(op.f("ck_referral_events_event_known"), type_="check")
     with op.batch_alter_table("referrals") as batch:
         batch.drop_column("info_due_on")
         batch.drop_column("decision_escalation_on")

@@ -149,7 +149,10 @@ class ReferralOut(ma.Schema):
     ack_due_on = fields.Date(allow_none=True)
     decision_due_on = fields.Date(allow_none=True)
     info_due_on = fields.Date(allow_none=True)
-    overdue = fields.String(allow_none=True, metadata={"description": "acknowledge, decision"})
+    overdue = fields.String(
+        allow_none=True,
+        metadata={"description": "the first overdue clock: acknowledge, decision or information"},
+    )
     available_events = fields.List(fields.String())
     patient = fields.Nested(
         PatientOut,
