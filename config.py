@@ -115,9 +115,12 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Passerelle <no-reply@passerelle.local>"
     )
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
-    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 6)
-    MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 30)
-    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 3600)
+    # E-mail retries: exponential backoff with jitter capped at a minute, so a send
+    # resumes within a minute of the SMTP server's return; about a day of tries
+    # before a row is marked failed for an administrator to retry.
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 1440)
+    MAIL_RETRY_BASE_SECONDS = _env_int("MAIL_RETRY_BASE_SECONDS", 15)
+    MAIL_RETRY_MAX_SECONDS = _env_int("MAIL_RETRY_MAX_SECONDS", 60)
     # Where links in e-mails point.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
@@ -137,9 +140,10 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
-    # A row still "sending" after this long belongs to a worker that died: the
-    # sweeper puts it back to "pending". Longer than any one SMTP conversation.
-    OUTBOX_SENDING_TIMEOUT_SECONDS = _env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 300)
+    # The lease of a claimed row: a live worker renews it every third of this while
+    # sending; a row "sending" longer than this without renewal belongs to a worker
+    # that died, and the sweeper (every 20 s) puts it back to "pending".
+    OUTBOX_SENDING_TIMEOUT_SECONDS = _env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 30)
     # Local time (Quebec) of the daily e-mail digest.
     DIGEST_HOUR = _env_int("DIGEST_HOUR", 7)
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))

@@ -30,6 +30,8 @@ import datetime as dt
 import hashlib
 import logging
 import random
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -181,7 +183,8 @@ def deliver(notification_id: int, now: dt.datetime | None = None) -> Outcome:
             notification_id, attempt, NotificationStatus.FAILED, now, "recipient inactive"
         )
     try:
-        channel.send(notification)
+        with ClaimLease(db.engine, notification_id, attempt):
+            channel.send(notification)
     except mailer.PermanentMailError as error:
         return _finish(notification_id, attempt, NotificationStatus.FAILED, now, str(error))
     except mailer.TransientMailError as error:
@@ -190,6 +193,45 @@ def deliver(notification_id: int, now: dt.datetime | None = None) -> Outcome:
         log.exception("Delivery of notification %s failed unexpectedly", notification_id)
         return _failed_attempt(notification_id, attempt, now, type(error).__name__)
     return _finish(notification_id, attempt, NotificationStatus.SENT, now)
+
+
+class ClaimLease:
+    """Keeps a claim alive while its row is being sent.
+
+    A claimed row whose ``claimed_at`` is older than ``OUTBOX_SENDING_TIMEOUT_SECONDS``
+    belongs to a dead worker and the sweeper takes it back. A live worker renews
+    ``claimed_at`` every third of that time from a thread of its own (its own
+    connection), so a short timeout finds killed workers fast while a slow SMTP
+    conversation is never taken from the worker still holding it.
+    """
+
+    def __init__(self, engine, notification_id: int, attempt: int):
+        self.engine, self.notification_id, self.attempt = engine, notification_id, attempt
+        self.period = current_app.config["OUTBOX_SENDING_TIMEOUT_SECONDS"] / 3
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._renew, daemon=True)
+
+    def __enter__(self) -> ClaimLease:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=self.period + 5)
+
+    def _renew(self) -> None:
+        while not self.stopped.wait(self.period):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        _fenced(self.notification_id, self.attempt).values(claimed_at=utcnow())
+                    )
+            except sa.exc.DBAPIError as error:  # the sweeper may take it back: logged, not fatal
+                log.warning(
+                    "Could not renew the claim of notification %s (%s).",
+                    self.notification_id,
+                    type(error.orig).__name__,
+                )
 
 
 def retry_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -203,20 +245,58 @@ def _failed_attempt(
 ) -> Outcome:
     config = current_app.config
     if attempt >= config["MAIL_MAX_ATTEMPTS"]:
+        log.warning(
+            "Notification %s: attempt %d failed (%s); giving up.", notification_id, attempt, error
+        )
         return _finish(notification_id, attempt, NotificationStatus.FAILED, now, error)
     delay = retry_delay(
         attempt, config["MAIL_RETRY_BASE_SECONDS"], config["MAIL_RETRY_MAX_SECONDS"]
     )
-    db.session.rollback()
-    db.session.execute(
+    log.warning(
+        "Notification %s: attempt %d failed (%s); next attempt in %.0f s.",
+        notification_id,
+        attempt,
+        error,
+        delay,
+    )
+    _write_status(
         _fenced(notification_id, attempt).values(
             status=NotificationStatus.PENDING,
             next_attempt_at=(now or utcnow()) + dt.timedelta(seconds=delay),
             last_error=error[:500],
         )
     )
-    db.session.commit()
     return Outcome("retry", retry_in=delay, error=error)
+
+
+STATUS_WRITE_PAUSES = (0.1, 0.5, 1, 2, 4)  # seconds between tries of a final status write
+
+
+def _write_status(statement) -> None:
+    """Write the outcome of an attempt, trying again on a lost connection.
+
+    The e-mail may be gone already: a status left ``sending`` would make the sweeper
+    send it a second time, so a dropped connection or a restarting database is
+    waited out for a few seconds before giving up.
+    """
+    for pause in (*STATUS_WRITE_PAUSES, None):
+        db.session.rollback()  # nothing of the rendering may linger; a dead connection goes
+        try:
+            db.session.execute(statement)
+            db.session.commit()
+            return
+        except sa.exc.DBAPIError as error:
+            if pause is None or not _is_disconnect(error):
+                raise
+            log.warning(
+                "Lost the database while recording a delivery (%s); trying again.",
+                type(error.orig).__name__,
+            )
+            time.sleep(pause)
+
+
+def _is_disconnect(error: sa.exc.DBAPIError) -> bool:
+    return error.connection_invalidated or isinstance(error, sa.exc.OperationalError)
 
 
 def _finish(
@@ -226,12 +306,10 @@ def _finish(
     now: dt.datetime | None,
     error: str | None = None,
 ) -> Outcome:
-    db.session.rollback()  # nothing of the rendering may linger in the session
     values: dict = {"status": status, "last_error": error[:500] if error else None}
     if status == NotificationStatus.SENT:
         values["sent_at"] = now or utcnow()
-    db.session.execute(_fenced(notification_id, attempt).values(**values))
-    db.session.commit()
+    _write_status(_fenced(notification_id, attempt).values(**values))
     return Outcome(status.value, error=error)
 
 

@@ -11,7 +11,8 @@ from flask import Flask
 
 def beat_schedule(app: Flask) -> dict:
     return {
-        "sweep-outbox": {"task": "passerelle.sweep_outbox", "schedule": 60.0},
+        # Pending rows of a broker outage and rows of a killed worker, within a minute.
+        "sweep-outbox": {"task": "passerelle.sweep_outbox", "schedule": 20.0},
         "sweep-export-jobs": {"task": "passerelle.sweep_export_jobs", "schedule": 60.0},
         # Reminders go once per threshold (dedupe keys): running often is harmless.
         "send-reminders": {"task": "passerelle.send_reminders", "schedule": crontab(minute="*/15")},

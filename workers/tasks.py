@@ -18,14 +18,17 @@ def ping() -> str:
     return "pong"
 
 
-@shared_task(name=delivery.DELIVER_TASK, bind=True)
+# ``max_retries=None`` on the task: retry for as long as the delivery says so. The
+# row counts its own attempts and ends ``failed`` after ``MAIL_MAX_ATTEMPTS``; a
+# per-call ``max_retries=None`` would instead mean Celery's default of 3.
+@shared_task(name=delivery.DELIVER_TASK, bind=True, max_retries=None)
 def deliver_notification(self, notification_id: int) -> str:
     """Deliver one outbox row; after a temporary failure, try again later."""
     outcome = delivery.deliver(notification_id)
     if outcome.retry_in is not None:
         # The row is back to "pending" with its next attempt time: if this retry
         # message is lost, the sweeper sends the row again.
-        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+        raise self.retry(countdown=outcome.retry_in)
     return outcome.status
 
 
@@ -50,9 +53,9 @@ def send_digests() -> int:
     return delivery.enqueue(delivery.digest_recipients(), task_name=delivery.DIGEST_TASK)
 
 
-@shared_task(name=delivery.DIGEST_TASK, bind=True)
+@shared_task(name=delivery.DIGEST_TASK, bind=True, max_retries=None)
 def send_digest(self, user_id: int) -> str:
     outcome = delivery.send_digest(user_id)
     if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+        raise self.retry(countdown=outcome.retry_in)
     return outcome.status

@@ -155,16 +155,19 @@ def test_worker_killed_during_delivery_still_delivers_once(db, world, worker, sm
 
 
 def test_smtp_refusing_for_a_while_is_retried_then_delivered(db, world, worker, smtp_sink):
-    smtp_sink.refuse_next(2)
+    """Regression: ``retry(max_retries=None)`` meant Celery's default of 3 retries, so
+    the task gave up after the fourth attempt and left the e-mail to the sweeper."""
+    smtp_sink.refuse_next(5)
     _submit(db, world)
 
-    message = wait_for(lambda: smtp_sink.to(world.intake.email), timeout=20)[0]
+    message = wait_for(lambda: smtp_sink.to(world.intake.email), timeout=30)[0]
 
-    assert smtp_sink.refused == 2
+    assert smtp_sink.refused == 5
     _no_patient_data(message)
     (email,) = _rows(db, NotificationChannel.EMAIL)
     stored = _wait_sent(db, email.id)
-    assert stored.attempts == 3
+    assert stored.attempts == 6
+    assert "MaxRetriesExceeded" not in worker.log()
     assert len(smtp_sink.messages) == 1
     _assert_one_in_app_notification(db, world.intake)
 
@@ -181,7 +184,7 @@ def test_smtp_refusing_too_long_fails_visibly(db, world, worker, smtp_sink):
 
     row = wait_for(failed, timeout=30, message="the row to fail")
 
-    assert row.attempts == 4 == smtp_sink.refused  # MAIL_MAX_ATTEMPTS for this worker
+    assert row.attempts == 7 == smtp_sink.refused  # MAIL_MAX_ATTEMPTS for this worker
     assert row.last_error.startswith("SMTP 451")
     assert PATIENT_NAME not in row.last_error and PATIENT_HIN not in row.last_error
     assert smtp_sink.messages == []
@@ -219,3 +222,22 @@ def test_reminders_and_escalation_reach_people_through_the_worker(db, world, wor
     worker.send("passerelle.send_reminders")  # once per threshold
     time.sleep(1.5)
     assert len(smtp_sink.messages) == 6
+
+
+def test_a_slow_send_keeps_its_claim(app, db, world, worker, smtp_sink, monkeypatch):
+    """The claim is a short lease renewed while sending: a conversation longer than the
+    lease is not taken back by the sweeper, so no second worker sends it."""
+    monkeypatch.setitem(app.config, "OUTBOX_SENDING_TIMEOUT_SECONDS", 3)  # as the worker's
+    smtp_sink.hold_next()
+    _submit(db, world)
+    wait_for(smtp_sink.held.is_set, timeout=15, message="the delivery to start")
+    (email,) = _rows(db, NotificationChannel.EMAIL)
+    deadline = time.monotonic() + 7  # more than twice the lease
+    while time.monotonic() < deadline:
+        assert delivery.sweep().reset == []
+        time.sleep(0.5)
+    assert _rows(db, NotificationChannel.EMAIL)[0].status == NotificationStatus.SENDING
+    smtp_sink.release()  # the held conversation ends in a 451: retried once, then sent
+    _wait_sent(db, email.id)
+    time.sleep(1.5)
+    assert len(smtp_sink.to(world.intake.email)) == 1
