@@ -103,6 +103,9 @@ class Config:
     LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "20 per 15 minutes")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down must not take the app down: limits are counted in the process
+    # meanwhile (Flask-Limiter's in-memory fallback; ``auth.ratelimit`` for logins).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
@@ -230,6 +233,9 @@ class ProductionConfig(Config):
         self.PATIENT_DATA_KEYS = _env_list("PATIENT_DATA_KEYS")
         self.PATIENT_HASH_KEY = os.environ["PATIENT_HASH_KEY"]
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", self.REDIS_URL)
+        if self.RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")):
+            # An unreachable Redis is noticed in a second, not at the OS's TCP timeout.
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -20,6 +20,10 @@ def beat_schedule(app: Flask) -> dict:
             "task": "passerelle.send_digests",
             "schedule": crontab(hour=app.config.get("DIGEST_HOUR", 7), minute=0),
         },
+        "purge-idempotency-keys": {
+            "task": "passerelle.purge_idempotency_keys",
+            "schedule": crontab(hour=3, minute=10),
+        },
         # Trial news: one digest per community, Monday morning (idempotent per ISO week).
         "trial-news-weekly-digest": {
             "task": "passerelle.trial_news.weekly_digest",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from referral_app import delivery, reminders
+from referral_app.api import core as api_core
 from referral_app.extensions import db
 
 
@@ -59,3 +60,11 @@ def send_digest(self, user_id: int) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(name="passerelle.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Daily: forget the answers of API writes older than a day."""
+    count = api_core.purge_idempotency_keys()
+    db.session.commit()
+    return count

@@ -1,24 +1,44 @@
-"""What every API blueprint shares: bearer-token authentication, JSON errors, paging.
+"""What every API blueprint shares: bearer-token authentication, JSON errors, paging,
+idempotent writes and the one commit of a request.
 
 Errors are ``{"error": {"code", "message", "fields"?}}``: 400 invalid input (with
 the fields; webargs' 422 is turned into 400), 401 missing, bad or revoked token
-or deactivated user, 404 not found or not visible, 409 stale or illegal.
+or deactivated user, 404 not found or not visible, 409 stale, illegal or a
+broken constraint (each with its code), 503 when the database was lost during
+the commit (the work may be saved: retry with the same ``Idempotency-Key``).
+
+**Idempotency.** A write sent with an ``Idempotency-Key`` header stores its answer
+with its work, in the same transaction (``commit``). The same key again, from the
+same user and with the same request, within ``IDEMPOTENCY_TTL``, gets that first
+answer back (``Idempotent-Replayed: true``) and does nothing; with another
+request, 409 ``idempotency_key_reused``. Two identical requests at once: the
+second one's commit breaks the key's unique constraint, its work is rolled back
+and it answers what the first one did.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+import re
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import g, jsonify, request
+from flask import Response, g, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from referral_app import db_errors
 from referral_app.api import tokens
 from referral_app.extensions import db
-from referral_app.models import User
+from referral_app.models import IdempotencyKey, User
+from referral_app.timeutil import utcnow
 from referral_app.workflow.errors import (
     ExistingReferral,
     StaleReferral,
@@ -27,6 +47,20 @@ from referral_app.workflow.errors import (
 )
 
 MAX_PER_PAGE = 100
+IDEMPOTENCY_TTL = dt.timedelta(hours=24)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_KEY_FORMAT = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": 100, "pattern": _KEY_FORMAT.pattern},
+    "description": (
+        "Any unique string (a UUID): a retry with the same key within 24 hours gets the "
+        "first answer back and changes nothing (header Idempotent-Replayed: true); the "
+        "same key with another request answers 409 idempotency_key_reused."
+    ),
+}
 
 
 class ApiError(Exception):
@@ -100,6 +134,127 @@ def current_api_user() -> User:
     return g.api_user
 
 
+# -- Idempotency and the request's one commit ----------------------------------------------
+
+
+def _request_hash() -> str:
+    payload = json.dumps(request.get_json(silent=True), sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.method} {request.path} {payload}".encode()).hexdigest()
+
+
+def _stored_answer(user: User, key: str) -> IdempotencyKey | None:
+    return db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == user.id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.created_at > utcnow() - IDEMPOTENCY_TTL,
+        )
+    )
+
+
+def _replay(stored: IdempotencyKey) -> Response:
+    if stored.request_hash != _request_hash():
+        return error_response(
+            409,
+            "idempotency_key_reused",
+            _("This Idempotency-Key was already used for another request."),
+        )
+    response = jsonify(stored.body)
+    response.status_code = stored.status
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _idempotency():
+    """Before a write: answer a repeated key from its stored answer."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None or request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    if not _KEY_FORMAT.match(key):
+        return error_response(
+            400,
+            "invalid",
+            _("An Idempotency-Key is 1 to 100 letters, digits or . _ : -"),
+            {IDEMPOTENCY_HEADER: _("Invalid format.")},
+        )
+    stored = _stored_answer(g.api_user, key)
+    if stored is not None:
+        db.session.rollback()
+        return _replay(stored)
+    g.idempotency_key = key
+    return None
+
+
+class IdempotentReplay(Exception):  # noqa: N818 (a response, not a failure)
+    """Raised by ``commit`` when a concurrent twin committed first: answer as it did."""
+
+    def __init__(self, response: Response):
+        super().__init__("replayed")
+        self.response = response
+
+
+def commit(body: dict[str, Any] | None = None, *, status: int = 200, schema=None) -> None:
+    """Commit the request's work, and its answer under its ``Idempotency-Key``.
+
+    ``body`` is the answer (dumped with ``schema``), built before the commit so that
+    what it reveals is audited in the same transaction.
+    """
+    key = g.pop("idempotency_key", None)
+    if key is not None and body is not None:
+        db.session.add(
+            IdempotencyKey(
+                user_id=g.api_user.id,
+                key=key,
+                request_hash=_request_hash(),
+                status=status,
+                body=json.loads(json.dumps(schema().dump(body) if schema else body, default=str)),
+            )
+        )
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ApiError(409, "stale", StaleReferral().message) from None
+    except IntegrityError as error:
+        db.session.rollback()
+        if key is not None and db_errors.is_idempotency_conflict(error):
+            stored = _stored_answer(g.api_user, key)
+            if stored is not None:
+                raise IdempotentReplay(_replay(stored)) from None
+        described = db_errors.describe(error)
+        raise ApiError(409, described.code, described.message) from None
+    except DBAPIError:
+        db.session.rollback()
+        raise database_unavailable() from None
+
+
+def database_unavailable() -> ApiError:
+    return ApiError(
+        503,
+        "unavailable",
+        _(
+            "The connection to the database was lost; a change may have been saved. Send "
+            "the same request again with the same Idempotency-Key."
+        ),
+    )
+
+
+def _handle_database_error(_error: OperationalError):
+    """A lost database anywhere in a request is a 503 that says to retry, never a 500."""
+    db.session.rollback()
+    return _handle_api_error(database_unavailable())
+
+
+def purge_idempotency_keys(now: dt.datetime | None = None) -> int:
+    """Forget answers older than ``IDEMPOTENCY_TTL`` (beat, daily); the caller commits."""
+    result = db.session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.created_at < (now or utcnow()) - IDEMPOTENCY_TTL
+        )
+    )
+    return result.rowcount
+
+
 def _authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _sep, value = header.partition(" ")
@@ -139,11 +294,14 @@ def _handle_workflow_error(error: WorkflowError):
 
 
 def protect(blp: Blueprint) -> Blueprint:
-    """Token authentication and JSON errors for every view of ``blp``."""
+    """Token authentication, idempotent writes and JSON errors for every view of ``blp``."""
     blp.before_request(_authenticate)
+    blp.before_request(_idempotency)
     blp.register_error_handler(HTTPException, _handle_http_exception)
     blp.register_error_handler(ApiError, _handle_api_error)
     blp.register_error_handler(WorkflowError, _handle_workflow_error)
+    blp.register_error_handler(IdempotentReplay, lambda replay: replay.response)
+    blp.register_error_handler(OperationalError, _handle_database_error)
     return blp
 
 

@@ -10,13 +10,19 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from referral_app import patient_data, permissions
 from referral_app.api import schemas
-from referral_app.api.core import ApiError, Blueprint, current_api_user, paginate, protect
+from referral_app.api.core import (
+    IDEMPOTENCY_PARAMETER,
+    ApiError,
+    Blueprint,
+    commit,
+    current_api_user,
+    paginate,
+    protect,
+)
 from referral_app.extensions import db
 from referral_app.models import (
     Notification,
@@ -31,7 +37,6 @@ from referral_app.referrals import services
 from referral_app.timeutil import as_utc
 from referral_app.trials import search
 from referral_app.workflow import clocks, engine
-from referral_app.workflow.errors import StaleReferral
 
 trials_blp = protect(
     Blueprint("api_trials", __name__, url_prefix="/api/v1/trials", description="Trials")
@@ -51,13 +56,7 @@ notifications_blp = protect(
 BLUEPRINTS = (trials_blp, referrals_blp, notifications_blp)
 
 
-def _commit() -> None:
-    """Commit; a concurrent change detected this late is a 409, never a 500."""
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise ApiError(409, "stale", str(StaleReferral().message)) from None
+IDEMPOTENT = {"parameters": [IDEMPOTENCY_PARAMETER]}
 
 
 # -- Trials ---------------------------------------------------------------------
@@ -224,6 +223,7 @@ def list_referrals(args: dict):
 @referrals_blp.route("", methods=["POST"])
 @referrals_blp.arguments(schemas.ReferralIn)
 @referrals_blp.response(201, schemas.ReferralOut)
+@referrals_blp.doc(**IDEMPOTENT)
 def create_referral(args: dict):
     """Create a draft, or submit it at once with ``"submit": true``.
 
@@ -245,9 +245,16 @@ def create_referral(args: dict):
         referral = services.create_draft(user, site, data)
     if args.get("submit"):
         services.submit(referral, user, version=None)
-    referral_id = referral.id
-    _commit()
-    return _referral_dict(_visible(referral_id), with_patient=True)
+    return _answer(referral.id, 201)
+
+
+def _answer(referral_id: int, status: int) -> dict[str, Any]:
+    """The referral as it now is, built before the commit: the identifiers it shows
+    are audited in the same transaction as the change (and its idempotent answer)."""
+    db.session.flush()
+    data = _referral_dict(_visible(referral_id), with_patient=True)
+    commit(data, status=status, schema=schemas.ReferralOut)
+    return data
 
 
 @referrals_blp.route("/<int:referral_id>")
@@ -255,13 +262,14 @@ def create_referral(args: dict):
 def get_referral(referral_id: int):
     """One referral; identifiers only for the two centres' clinical staff (audited)."""
     data = _referral_dict(_visible(referral_id), with_patient=True)
-    _commit()  # the audit row of the identifiers read
+    commit()  # the audit row of the identifiers read
     return data
 
 
 @referrals_blp.route("/<int:referral_id>/transitions", methods=["POST"])
 @referrals_blp.arguments(schemas.TransitionIn)
 @referrals_blp.response(200, schemas.ReferralOut)
+@referrals_blp.doc(**IDEMPOTENT)
 def transition(args: dict, referral_id: int):
     """Apply an event: ``{"event": …, "version": n, …fields the event requires}``."""
     referral = _visible(referral_id)
@@ -269,8 +277,7 @@ def transition(args: dict, referral_id: int):
     engine.apply_event(
         referral, args["event"], current_api_user(), version=args["version"], data=fields
     )
-    _commit()
-    return _referral_dict(_visible(referral_id), with_patient=True)
+    return _answer(referral_id, 200)
 
 
 def _event_dict(event) -> dict[str, Any]:
@@ -316,12 +323,13 @@ def list_comments(referral_id: int):
 @referrals_blp.route("/<int:referral_id>/comments", methods=["POST"])
 @referrals_blp.arguments(schemas.CommentIn)
 @referrals_blp.response(201, schemas.CommentOut)
+@referrals_blp.doc(**IDEMPOTENT)
 def add_comment(args: dict, referral_id: int):
     """A message to the other centre (it is notified)."""
     referral = _visible(referral_id)
     comment = engine.add_comment(referral, current_api_user(), args["body"])
     data = _comment_dict(comment)
-    _commit()
+    commit(data, status=201, schema=schemas.CommentOut)
     return data
 
 

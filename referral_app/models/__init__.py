@@ -19,6 +19,7 @@ from referral_app.enums import (
 )
 from referral_app.models.audit import AuditLog, ExportJob
 from referral_app.models.community import Community, JoinRequest, Membership
+from referral_app.models.idempotency import IdempotencyKey
 from referral_app.models.network import Centre, Region
 from referral_app.models.notification import Notification
 from referral_app.models.referral import Comment, Referral, ReferralEvent
@@ -35,6 +36,7 @@ __all__ = [
     "EmailMode",
     "ExportJob",
     "ExportStatus",
+    "IdempotencyKey",
     "JoinRequest",
     "JoinRequestStatus",
     "Language",

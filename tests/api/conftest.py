@@ -18,6 +18,10 @@ class ApiClient:
         # Messages in English, as a hospital system would ask; French is the default.
         return {"Authorization": f"Bearer {self.token}", "Accept-Language": "en"}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return self._headers()
+
     def get(self, path, **kw):
         response = self.client.get(path, headers=self._headers(), **kw)
         return response.status_code, response.get_json()
