@@ -121,6 +121,15 @@ def decrypt(token: str) -> PatientIdentifiers:
     return PatientIdentifiers.from_json(_fernet().decrypt(token.encode()).decode())
 
 
+def seal(document: dict) -> str:
+    """Any JSON document that may hold identifiers (a kept API answer), encrypted."""
+    return _fernet().encrypt(json.dumps(document, ensure_ascii=False).encode()).decode()
+
+
+def unseal(token: str) -> dict:
+    return json.loads(_fernet().decrypt(token.encode()).decode())
+
+
 def patient_key(hin: str) -> str:
     """Keyed HMAC-SHA256 (hex) of the normalised number: equal patients, equal keys."""
     key = current_app.config.get("PATIENT_HASH_KEY")
@@ -153,7 +162,26 @@ def load(referral: Referral) -> PatientIdentifiers | None:
 
 
 def rotate_all(batch_size: int = 500) -> int:
-    """Re-encrypt every stored token with the first key; returns how many changed."""
+    """Re-encrypt every stored token with the first key; returns how many changed.
+
+    Referrals' identifiers and the API answers kept for idempotency (which may show
+    them) both."""
+    return _rotate_referrals(batch_size) + _rotate_kept_answers()
+
+
+def _rotate_kept_answers() -> int:
+    from referral_app.models import IdempotencyKey
+
+    fernet = _fernet()
+    changed = 0
+    for row in db.session.scalars(select(IdempotencyKey)):
+        row.answer_encrypted = fernet.rotate(row.answer_encrypted.encode()).decode()
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def _rotate_referrals(batch_size: int) -> int:
     fernet = _fernet()
     changed = 0
     last_id = 0

@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status', sa.SmallInteger(), nullable=False),
-    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('answer_encrypted', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_idempotency_keys_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),

@@ -34,7 +34,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from referral_app import db_errors
+from referral_app import audit, db_errors, patient_data
 from referral_app.api import tokens
 from referral_app.extensions import db
 from referral_app.models import IdempotencyKey, User
@@ -153,13 +153,20 @@ def _stored_answer(user: User, key: str) -> IdempotencyKey | None:
 
 
 def _replay(stored: IdempotencyKey) -> Response:
+    """The kept answer again; identifiers it shows are a display, audited anew."""
     if stored.request_hash != _request_hash():
         return error_response(
             409,
             "idempotency_key_reused",
             _("This Idempotency-Key was already used for another request."),
         )
-    response = jsonify(stored.body)
+    body = patient_data.unseal(stored.answer_encrypted)
+    if body.get("patient") and body.get("id"):
+        audit.record(
+            "view_identifiers", "referral", body["id"], user_id=g.api_user.id, channel="api"
+        )
+        db.session.commit()
+    response = jsonify(body)
     response.status_code = stored.status
     response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -207,7 +214,9 @@ def commit(body: dict[str, Any] | None = None, *, status: int = 200, schema=None
                 key=key,
                 request_hash=_request_hash(),
                 status=status,
-                body=json.loads(json.dumps(schema().dump(body) if schema else body, default=str)),
+                answer_encrypted=patient_data.seal(
+                    json.loads(json.dumps(schema().dump(body) if schema else body, default=str))
+                ),
             )
         )
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,6 +16,8 @@ class IdempotencyKey(db.Model):
 
     Written in the same transaction as the work, so an answer is kept exactly when
     the work is; the unique constraint makes a concurrent duplicate fail at commit.
+    The answer may show patient identifiers: it is kept encrypted with the patient
+    data keys (``patient_data.seal``), and showing it again is audited.
     """
 
     __tablename__ = "idempotency_keys"
@@ -30,5 +31,5 @@ class IdempotencyKey(db.Model):
     key: Mapped[str] = mapped_column(sa.String(100))
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[int] = mapped_column(sa.SmallInteger)
-    body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    answer_encrypted: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

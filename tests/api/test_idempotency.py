@@ -176,3 +176,16 @@ def test_a_lost_database_at_commit_is_a_503_that_says_retry(api_as, cast, db, mo
     status, body = api.post("/api/v1/referrals", json=_new_referral(cast))
     assert status == 503 and body["error"]["code"] == "unavailable"
     assert "Idempotency-Key" in body["error"]["message"]
+
+
+def test_kept_answers_hold_no_readable_identifiers_and_replays_are_audited(api_as, cast, db):
+    api = api_as(cast.referring["coordinator"])
+    headers = {**api.headers, **_key()}
+    first = api.client.post("/api/v1/referrals", json=_new_referral(cast), headers=headers)
+    kept = db.session.scalar(sa.select(IdempotencyKey.answer_encrypted))
+    assert "Jeanne" not in kept and "TREM" not in kept and first.get_json()["patient"]
+    views = _views_of(db, first.get_json()["id"])
+    again = api.client.post("/api/v1/referrals", json=_new_referral(cast), headers=headers)
+    assert again.get_json()["patient"] == first.get_json()["patient"]
+    db.session.expire_all()
+    assert _views_of(db, first.get_json()["id"]) == views + 1
