@@ -173,7 +173,8 @@ class Config:
             # that is only waiting for its retry time.
             "broker_transport_options": {"visibility_timeout": 2 * 3600},
             "broker_connection_retry_on_startup": True,
-            "task_default_queue": "passerelle",
+            # One Redis may serve several deployments (or test runs): a queue each.
+            "task_default_queue": os.environ.get("CELERY_QUEUE", "passerelle"),
             "timezone": QUEBEC_TIME_ZONE,
         }
 

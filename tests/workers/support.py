@@ -65,6 +65,11 @@ class SmtpSink:
         self._release.set()
         self.controller.stop()
 
+    def restart(self) -> None:
+        """Listen again on the same port after ``stop()`` (an SMTP outage's end)."""
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
     def reset(self) -> None:
         with self._lock:
             self.messages.clear()
