@@ -280,8 +280,8 @@ def _write_status(statement) -> None:
     waited out for a few seconds before giving up.
     """
     for pause in (*STATUS_WRITE_PAUSES, None):
-        db.session.rollback()  # nothing of the rendering may linger; a dead connection goes
         try:
+            db.session.rollback()  # nothing of the rendering may linger; a dead link goes
             db.session.execute(statement)
             db.session.commit()
             return

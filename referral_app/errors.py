@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from referral_app.extensions import db
@@ -34,6 +34,19 @@ def register(app: Flask) -> None:
         if _wants_json():
             return _json_error(error.name.lower().replace(" ", "_"), error.description, status)
         return render_template("errors/error.html", status=status, message=_message(status)), status
+
+    @app.errorhandler(OperationalError)
+    def database_unreachable(error: OperationalError):
+        """A lost or restarting database: 503, and no claim about what was saved."""
+        db.session.rollback()
+        log_unhandled(app, error)
+        message = _(
+            "The database could not be reached. Your last change may not have been saved: "
+            "check the page before doing it again."
+        )
+        if _wants_json():
+            return _json_error("unavailable", message, 503)
+        return render_template("errors/error.html", status=503, message=message), 503
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -6,7 +6,7 @@ import logging
 
 from referral_app import create_app
 from referral_app.extensions import db
-from referral_app.models import Referral
+from referral_app.models import Language, Referral
 
 
 def _app_with_failing_route(app_config):
@@ -44,3 +44,24 @@ def test_database_error_gives_a_clear_page_and_logs_no_row(app_config, app, capl
     )
     assert "Database error" in logged
     assert "secret note" not in logged and "Gisèle" not in logged
+
+
+def test_an_unreachable_database_is_a_503_that_claims_nothing(client, login, make, db, monkeypatch):
+    """A lost database is not "something went wrong; nothing was saved": it may have
+    been saved. (The real loss is in tests/faults; here only the page is checked.)"""
+    from sqlalchemy.exc import OperationalError
+
+    from referral_app.referrals import services
+
+    user = make.user(language=Language.EN)
+    db.session.commit()
+    login(user)
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr(services, "incoming_query", unreachable)
+    response = client.get("/referrals/incoming")
+    assert response.status_code == 503
+    assert "may not have been saved" in response.get_data(as_text=True)
+    assert "Nothing was saved" not in response.get_data(as_text=True)

@@ -326,3 +326,34 @@ def test_concurrent_claims_have_one_winner(app, db, world):
         thread.join()
 
     assert sorted(results, key=lambda r: r is None) == [1] + [None] * 5
+
+
+def test_a_lost_connection_before_the_final_status_is_waited_out(app, db, world, monkeypatch):
+    """Regression: the "sent" update hit a dead connection, the row stayed "sending"
+    and the sweeper sent the e-mail a second time. The database really loses the
+    worker's connection here (PostgreSQL terminates its backend) mid-send."""
+    import os
+
+    import sqlalchemy as sa
+
+    from referral_app.enums import NotificationChannel as Channel
+    from referral_app.notifications.channels import CHANNELS
+
+    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    row = _email_row(db, world)
+    admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    sent = []
+
+    class SendsThenLosesTheDatabase(CHANNELS[Channel.EMAIL].__class__):
+        def send(self, notification):
+            pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+            sent.append(notification.id)
+            with admin.connect() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    monkeypatch.setitem(CHANNELS, Channel.EMAIL, SendsThenLosesTheDatabase())
+    assert delivery.deliver(row.id).status == "sent"
+    admin.dispose()
+    assert sent == [row.id]
+    assert _status(db, row.id).status == NotificationStatus.SENT
