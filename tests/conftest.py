@@ -8,6 +8,7 @@ from empty tables.
 from __future__ import annotations
 
 import contextvars
+import gc
 import datetime as dt
 import itertools
 import os
@@ -121,6 +122,13 @@ def app(_app):
     from referral_app.extensions import limiter
 
     limiter.reset()
+
+
+@pytest.fixture(autouse=TEST_DB == "postgresql")
+def _collect_garbage_after_each_test():
+    """A connection a test forgot is reported against that test, not a later one."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ def test_database_error_gives_a_clear_page_and_logs_no_row(app_config, app, capl
     failing = _app_with_failing_route(app_config)
     with caplog.at_level(logging.ERROR):
         response = failing.test_client().get("/boom")
+    with failing.app_context():
+        db.engine.dispose()  # this second app's connections, not left to the collector
     assert response.status_code == 500
     assert "été enregistré" in response.text
     logged = "\n".join(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from referral_app import patient_data
 from referral_app.models import AuditLog, Referral, ReferralState
+from referral_app.timeutil import local_today
 
 S = ReferralState
 
@@ -80,13 +81,13 @@ def test_draft_to_enrolled_through_the_api(api_as, cast, db):
         (
             receiver,
             "schedule_consult",
-            {"consult_on": (dt.date.today() + dt.timedelta(days=20)).isoformat()},
+            {"consult_on": (local_today() + dt.timedelta(days=20)).isoformat()},
         ),
-        (receiver, "start_screening", {"consent_on": dt.date.today().isoformat()}),
+        (receiver, "start_screening", {"consent_on": local_today().isoformat()}),
         (
             receiver,
             "enroll",
-            {"enrolled_on": dt.date.today().isoformat(), "study_subject_id": "S-9"},
+            {"enrolled_on": local_today().isoformat(), "study_subject_id": "S-9"},
         ),
     ]
     version = draft["version"]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from referral_app.models import Referral, ReferralState, SiteStatus, TrialStatus
 from referral_app.public.views import figures_by_community
-from referral_app.timeutil import utcnow
+from referral_app.timeutil import local_today, utcnow
 
 PAGES = [
     "/",
@@ -117,7 +115,7 @@ def test_figures_are_aggregates_in_one_query_each(client, network, make, db, cou
         reference="REF-2026-000002",
         decided_at=now,
         closed_at=now,
-        enrolled_on=dt.date.today(),
+        enrolled_on=local_today(),
         enrolled_at=now,
         study_subject_id="S-1",
     )

@@ -24,6 +24,7 @@ from referral_app.models import (
     User,
 )
 from referral_app.seeding import seed_demo
+from referral_app.timeutil import local_today
 
 S = ReferralState
 
@@ -117,15 +118,15 @@ def test_demo_users_take_referrals_through_the_pages(app, db, client, login):
         assert db.session.get(Referral, referral_id).reference in inbox
     _act(client, first, "acknowledge", db)
     _act(client, first, "accept", db)
-    consult_on = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    consult_on = (local_today() + dt.timedelta(days=10)).isoformat()
     _act(client, first, "schedule_consult", db, consult_on=consult_on)
-    _act(client, first, "start_screening", db, consent_on=dt.date.today().isoformat())
+    _act(client, first, "start_screening", db, consent_on=local_today().isoformat())
     done = _act(
         client,
         first,
         "enroll",
         db,
-        enrolled_on=dt.date.today().isoformat(),
+        enrolled_on=local_today().isoformat(),
         study_subject_id="JGH-001",
     )
     assert done.state == S.ENROLLED

@@ -18,7 +18,7 @@ from referral_app.models import (
     SiteStatus,
     TrialStatus,
 )
-from referral_app.timeutil import utcnow
+from referral_app.timeutil import local_today, utcnow
 from referral_app.workflow import clocks, engine, errors
 from referral_app.workflow.states import Event
 
@@ -124,12 +124,12 @@ def test_enroll_records_date_and_subject(cast, db):
         "enroll",
         cast.receiving["physician_on_team"],
         version=referral.version,
-        data={"enrolled_on": dt.date.today().isoformat(), "study_subject_id": "S-042"},
+        data={"enrolled_on": local_today().isoformat(), "study_subject_id": "S-042"},
     )
     db.session.commit()
     assert referral.state == S.ENROLLED
     assert referral.study_subject_id == "S-042"
-    assert referral.enrolled_on == dt.date.today()
+    assert referral.enrolled_on == local_today()
     assert referral.closed_at is not None
 
 
