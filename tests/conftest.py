@@ -8,8 +8,8 @@ from empty tables.
 from __future__ import annotations
 
 import contextvars
-import gc
 import datetime as dt
+import gc
 import itertools
 import os
 import uuid
