@@ -244,3 +244,15 @@ def test_a_slow_send_keeps_its_claim(app, db, world, worker, smtp_sink, monkeypa
     _wait_sent(db, email.id)
     time.sleep(1.5)
     assert len(smtp_sink.to(world.intake.email)) == 1
+
+
+def test_a_killed_workers_rows_are_back_within_a_minute_by_default(app):
+    """Regression: rows of a killed worker waited the full 300 s "sending" timeout
+    (p99 6 min). Now the lease (renewed while sending) and the sweep period add up
+    to less than a minute."""
+    from config import Config
+    from workers.schedule import beat_schedule
+
+    sweep = beat_schedule(app)["sweep-outbox"]["schedule"]
+    assert Config.OUTBOX_SENDING_TIMEOUT_SECONDS + sweep < 60
+    assert Config.MAIL_RETRY_MAX_SECONDS <= 60  # a send resumes within a minute of SMTP
