@@ -23,6 +23,7 @@ from referral_app.models.idempotency import IdempotencyKey
 from referral_app.models.network import Centre, Region
 from referral_app.models.notification import Notification
 from referral_app.models.referral import Comment, Referral, ReferralEvent
+from referral_app.models.session import RecoveryCode, UserSession
 from referral_app.models.trial import Trial, TrialSite, site_intake_contacts
 from referral_app.models.user import ApiToken, User
 from referral_app.workflow.states import ReferralState
@@ -48,6 +49,7 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "ReferralState",
+    "RecoveryCode",
     "Region",
     "Role",
     "SiteStatus",
@@ -56,5 +58,6 @@ __all__ = [
     "TrialStatus",
     "Urgency",
     "User",
+    "UserSession",
     "site_intake_contacts",
 ]

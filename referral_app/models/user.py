@@ -47,6 +47,12 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # TOTP second factor: the secret is encrypted like patient data
+    # (``patient_data.seal``); ``mfa_enabled_at`` is set once a code confirmed it.
+    mfa_secret_encrypted: Mapped[str | None] = mapped_column(sa.Text)
+    mfa_enabled_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The last TOTP time step accepted, so a code is never accepted twice.
+    mfa_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     centre: Mapped[Centre] = relationship(back_populates="users", lazy="joined")
     memberships: Mapped[list[Membership]] = relationship(
