@@ -90,6 +90,14 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = QUEBEC_TIME_ZONE
     LANGUAGES = {"fr": "Français", "en": "English"}
 
+    # Hostile input (issue 11): a request body is at most 2 MB (an import file, a
+    # form); an urlencoded form or a multipart text field at most 256 KB, refused
+    # before it is read. The longest text of a form (10,000 characters of notes,
+    # percent-encoded) fits with room to spare.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = _env_int("MAX_FORM_MEMORY_SIZE", 256 * 1024)
+    MAX_FORM_PARTS = _env_int("MAX_FORM_PARTS", 500)
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

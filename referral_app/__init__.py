@@ -20,6 +20,7 @@ def create_app(config: str | Config | None = None) -> Flask:
     cfg = config if isinstance(config, Config) else get_config(config)
     app.config.from_object(cfg)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    register_converters(app)  # before any route: ``<int:…>`` is bounded to the database's ids
 
     register_extensions(app)
     register_blueprints(app)
@@ -30,6 +31,12 @@ def create_app(config: str | Config | None = None) -> Flask:
     register_celery(app)
     logging.getLogger("passerelle").setLevel(logging.INFO)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    from referral_app import inputs
+
+    inputs.install_converters(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -88,9 +95,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from referral_app import security
+    from referral_app import inputs, security
 
     security.register_headers(app)
+    inputs.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -33,7 +33,8 @@ def register(app: Flask) -> None:
         status = error.code or 500
         if _wants_json():
             return _json_error(error.name.lower().replace(" ", "_"), error.description, status)
-        return render_template("errors/error.html", status=status, message=_message(status)), status
+        message = _too_large() if status == 413 else _message(status)
+        return render_template("errors/error.html", status=status, message=message), status
 
     @app.errorhandler(OperationalError)
     def database_unreachable(error: OperationalError):
@@ -73,6 +74,20 @@ def log_unhandled(app: Flask, error: Exception) -> None:
         )
         return
     app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+
+
+def _too_large() -> str:
+    """What was too large, and the limit (``inputs``: forms are refused unread)."""
+    if request.mimetype == "application/x-www-form-urlencoded" and request.max_form_memory_size:
+        return _(
+            "The form is too large: at most %(kilobytes)d KB of text.",
+            kilobytes=request.max_form_memory_size // 1024,
+        )
+    limit = request.max_content_length or 0
+    return _(
+        "What you sent is too large: at most %(megabytes)d MB.",
+        megabytes=max(1, limit // (1024 * 1024)),
+    )
 
 
 def _message(status: int) -> str:
