@@ -104,11 +104,23 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     IDLE_TIMEOUT_MINUTES = _env_int("IDLE_TIMEOUT_MINUTES", 30)
+    # A server-side session ends this long after login, active or not.
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
+    # Revealing identifiers as an administrator needs a second-factor check this recent.
+    MFA_RECENT_MINUTES = _env_int("MFA_RECENT_MINUTES", 15)
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+    # (werkzeug's ProxyFix); 0: none, the socket's address is the client's.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     WTF_CSRF_TIME_LIMIT = None  # the session's idle timeout bounds the token
 
-    # Failed logins: per account and per client address.
-    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes")
-    LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "20 per 15 minutes")
+    # Failed logins: per account (all addresses), per address and account, and a
+    # per-address ceiling high enough for a hospital behind one NAT address.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "20 per 15 minutes")
+    LOGIN_FAILURES_PER_IP_ACCOUNT = os.environ.get(
+        "LOGIN_FAILURES_PER_IP_ACCOUNT", "5 per 15 minutes"
+    )
+    LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "300 per 15 minutes")
+    MFA_FAILURES_PER_USER = os.environ.get("MFA_FAILURES_PER_USER", "5 per 15 minutes")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Redis down must not take the app down: limits are counted in the process

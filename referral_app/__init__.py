@@ -29,6 +29,7 @@ def create_app(config: str | Config | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_celery(app)
+    register_proxy_fix(app)
     logging.getLogger("passerelle").setLevel(logging.INFO)
     return app
 
@@ -111,6 +112,18 @@ def register_commands(app: Flask) -> None:
     from referral_app.commands import register
 
     register(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, believe their X-Forwarded-For/-Proto.
+
+    With 0 (the default) those headers are ignored: anyone could write them.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    trusted = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
 
 def register_celery(app: Flask) -> None:

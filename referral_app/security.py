@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response
@@ -15,10 +17,21 @@ def hash_password(plain: str) -> str:
     return _hasher.hash(plain)
 
 
+_dummy_hash: str | None = None
+
+
 def verify_password(stored_hash: str | None, plain: str) -> bool:
+    """Check ``plain`` against ``stored_hash``; without a hash, the same work for nothing.
+
+    An unknown account (or one without a password yet) is checked against a
+    dummy argon2 hash with the same parameters, so timing does not tell them apart.
+    """
+    global _dummy_hash
     if not stored_hash:
-        # Spend the same time as a real check so that timing tells nothing.
-        _hasher.hash(plain)
+        if _dummy_hash is None:
+            _dummy_hash = _hasher.hash("passerelle-dummy-password")
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_dummy_hash, plain)
         return False
     try:
         return _hasher.verify(stored_hash, plain)

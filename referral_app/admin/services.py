@@ -1,8 +1,8 @@
 """Network administration: centres, communities and users. Every change is audited.
 
 Services ``flush()``; the view commits. A deactivated user's sessions end at once
-(``session_nonce`` rotates and ``User.active`` is checked on every request and by
-the API's token check).
+(their ``UserSession`` rows end, and ``User.active`` is checked on every request
+and by the API's token check).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from referral_app import audit
+from referral_app.auth.session import end_user_sessions
 from referral_app.extensions import db
 from referral_app.models import (
     Centre,
@@ -26,7 +27,6 @@ from referral_app.models import (
     User,
     site_intake_contacts,
 )
-from referral_app.models.user import new_session_nonce
 from referral_app.timeutil import utcnow
 from referral_app.trials import services as trial_services
 
@@ -261,7 +261,7 @@ def deactivate_user(user: User, *, actor_id: int) -> None:
     if not user.active:
         raise AdminError(_("This account is already deactivated."))
     user.active = False
-    user.session_nonce = new_session_nonce()
+    end_user_sessions(user.id, "deactivated")
     db.session.flush()
     audit.record("deactivate", "user", user.id, user_id=actor_id)
 
@@ -270,7 +270,6 @@ def reactivate_user(user: User, *, actor_id: int) -> None:
     if user.active:
         raise AdminError(_("This account is already active."))
     user.active = True
-    user.session_nonce = new_session_nonce()
     db.session.flush()
     audit.record("reactivate", "user", user.id, user_id=actor_id)
 

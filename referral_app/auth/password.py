@@ -3,7 +3,7 @@
 The links themselves are made in ``password_links``. The "forgot password" page
 answers the same whatever the address, and is rate limited per client address.
 
-Every password change rotates ``session_nonce``: the user's other sessions end.
+Every password change ends the user's other server-side sessions.
 E-mails go through the outbox (``notify.queue``) and are sent at once even for
 users who chose the digest: they are not news.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, SubmitField
@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from referral_app import audit, notify
 from referral_app.auth import ratelimit
 from referral_app.auth.password_links import RESET_MAX_AGE, WELCOME_MAX_AGE, user_for_token
+from referral_app.auth.session import current_session, end_user_sessions
 from referral_app.auth.views import bp
 from referral_app.extensions import db, limiter
 from referral_app.models import (
@@ -33,7 +34,7 @@ from referral_app.models import (
     NotificationStatus,
     User,
 )
-from referral_app.models.user import new_session_nonce
+from referral_app.models.session import UserSession
 from referral_app.security import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from referral_app.templating import add_nav_item
 
@@ -74,10 +75,17 @@ def send_welcome_link(user: User) -> None:
     )
 
 
-def set_password(user: User, plain: str, *, actor_id: int | None = None, action="password_change"):
-    """Store a new password and end every other session of the user."""
+def set_password(
+    user: User,
+    plain: str,
+    *,
+    actor_id: int | None = None,
+    action="password_change",
+    keep: UserSession | None = None,
+):
+    """Store a new password and end every session of the user but ``keep``."""
     user.password_hash = hash_password(plain)
-    user.session_nonce = new_session_nonce()
+    end_user_sessions(user.id, "password", keep=keep)
     audit.record(action, "user", user.id, user_id=actor_id or user.id)
     db.session.flush()
 
@@ -175,9 +183,8 @@ def change_password():
             form.current.errors.append(_("The current password is not correct."))
         else:
             user = db.session.get(User, current_user.id)
-            set_password(user, form.password.data)
+            set_password(user, form.password.data, keep=current_session())
             db.session.commit()
-            login_user(user)  # this session continues with the new nonce; others end
             flash(_("Your password is changed. Your other sessions are closed."), "success")
             return redirect(url_for("auth.preferences"))
     return render_template("auth/password_change.html", form=form)

@@ -15,11 +15,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from referral_app.auth import ratelimit
 from referral_app.auth.forms import LoginForm, PreferencesForm
+from referral_app.auth.session import end_session, end_user_sessions, start_session
 from referral_app.extensions import db
 from referral_app.models import EmailMode, Language, User
 from referral_app.security import verify_password
@@ -58,29 +59,42 @@ def login():
             )
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is None or not verify_password(user.password_hash, form.password.data):
+        # Always one argon2 check, so an unknown address takes as long as a known one.
+        password_ok = verify_password(user.password_hash if user else None, form.password.data)
+        if user is None or not password_ok:
             ratelimit.record_failure(email, ip)
             flash(_("Incorrect e-mail or password."), "danger")
             return render_template("auth/login.html", form=form), 200
         if not user.active:
             flash(_("This account is deactivated. Contact your network administrator."), "danger")
             return render_template("auth/login.html", form=form), 200
-        ratelimit.clear_account(email)
-        session.clear()
-        login_user(user)
+        ratelimit.clear_account(email, ip)
+        start_session(user)
         session["language"] = user.language.value
         user.last_login_at = utcnow()
         db.session.commit()
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        next_url = _safe_next(request.args.get("next"))
+        return redirect(next_url or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    end_session("logout")
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of this user, on every device, this one included."""
+    end_user_sessions(current_user.id, "everywhere")
+    end_session("everywhere")
+    db.session.commit()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/language/<code>", methods=["POST"])

@@ -42,8 +42,8 @@ class User(UserMixin, db.Model):
         server_default="immediate",
     )
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # Changing it ends every session of the user at once (logout everywhere,
-    # password change, deactivation).
+    # Unused since server-side sessions (``UserSession``) end sessions; kept for
+    # the schema's history.
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
@@ -67,7 +67,16 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        return str(self.id)
+
+    @property
+    def mfa_required(self) -> bool:
+        """Managers and administrators must use a second factor."""
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

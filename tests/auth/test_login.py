@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import statistics
 import time
 
+from sqlalchemy import select
+
+from referral_app.models.session import UserSession
+from referral_app.timeutil import utcnow
 from tests.conftest import PASSWORD
 
 
@@ -51,7 +57,8 @@ def test_failed_logins_are_limited_per_account(client, make, db, app):
     assert client.get("/home").status_code == 302
 
 
-def test_failed_logins_are_limited_per_ip(client, make, db, app):
+def test_the_per_address_ceiling_blocks_many_failed_logins(client, make, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_IP", "20 per 15 minutes")
     user = make.user()
     db.session.commit()
     for n in range(20):
@@ -60,6 +67,72 @@ def test_failed_logins_are_limited_per_ip(client, make, db, app):
         )
     blocked = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert blocked.status_code == 429
+
+
+def test_the_per_address_ceiling_is_high_enough_for_a_hospital_nat(app):
+    from limits import parse
+
+    assert parse(app.config["LOGIN_FAILURES_PER_IP"]).amount >= 300
+
+
+def test_failures_on_one_account_do_not_lock_another_from_the_same_address(
+    client, make, db, app, monkeypatch
+):
+    """A hospital's NAT: one address for everyone; 20 real failures on A leave B alone."""
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_ACCOUNT", "20 per 15 minutes")
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_IP_ACCOUNT", "20 per 15 minutes")
+    a, b = make.user(), make.user()
+    db.session.commit()
+    for _ in range(20):
+        client.post("/login", data={"email": a.email, "password": "wrong-password"})
+    assert client.post("/login", data={"email": a.email, "password": PASSWORD}).status_code == 429
+    ok = client.post("/login", data={"email": b.email, "password": PASSWORD})
+    assert ok.status_code == 302
+
+
+def test_an_account_locked_from_one_address_still_opens_from_another(app, make, db):
+    user = make.user()
+    db.session.commit()
+    attacker = app.test_client()
+    for _ in range(5):
+        attacker.post(
+            "/login",
+            data={"email": user.email, "password": "wrong-password"},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+    blocked = attacker.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert blocked.status_code == 429
+    ok = app.test_client().post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert ok.status_code == 302
+
+
+def test_an_unknown_address_takes_as_long_as_a_wrong_password(client, make, db, app, monkeypatch):
+    """The argon2 check runs whether or not the account exists (ratio of medians)."""
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_IP_ACCOUNT", "1000 per minute")
+    monkeypatch.setitem(app.config, "LOGIN_FAILURES_PER_ACCOUNT", "1000 per minute")
+    user = make.user()
+    db.session.commit()
+
+    def median_seconds(email: str) -> float:
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            client.post("/login", data={"email": email, "password": "wrong-password"})
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    median_seconds(user.email)  # warm-up
+    known = median_seconds(user.email)
+    unknown = median_seconds("nobody-here@example.test")
+    assert 0.5 <= unknown / known <= 2, (known, unknown)
 
 
 def test_open_redirect_is_refused(client, make, db):
@@ -85,11 +158,14 @@ def test_idle_timeout_logs_out(client, make, db, login, app):
     db.session.commit()
     login(user)
     assert client.get("/home").status_code == 200
-    with client.session_transaction() as session:
-        session["last_seen"] = time.time() - 31 * 60
+    row = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    row.last_seen_at = utcnow() - dt.timedelta(minutes=31)
+    db.session.commit()
     response = client.get("/home")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+    db.session.refresh(row)
+    assert row.end_reason == "idle"
 
 
 def test_deactivated_user_loses_session_at_once(client, make, db, login):

@@ -65,7 +65,8 @@ class RedisServer:
 class WebServer:
     """gunicorn, two sync workers, production configuration."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path):
+    def __init__(self, env: dict[str, str], log_dir: Path, args: tuple[str, ...] = ()):
+        self.args = list(args)  # more gunicorn options (an access log…)
         self.port = free_port()
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
         self.log_path = log_dir / "gunicorn.log"
@@ -78,7 +79,8 @@ class WebServer:
     def start(self) -> WebServer:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [str(gunicorn), "-w", "2", "-k", "sync", "--no-control-socket",
-                   "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "wsgi:app"]  # fmt: skip
+                   "-b", f"127.0.0.1:{self.port}", "--timeout", "60", *self.args,
+                   "wsgi:app"]  # fmt: skip
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
