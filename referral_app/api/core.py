@@ -39,6 +39,7 @@ from referral_app.api import tokens
 from referral_app.extensions import db
 from referral_app.models import IdempotencyKey, User
 from referral_app.timeutil import utcnow
+from referral_app.workflow import engine
 from referral_app.workflow.errors import (
     ExistingReferral,
     StaleReferral,
@@ -119,7 +120,7 @@ class Blueprint(flask_smorest.Blueprint):
 
 def workflow_error(error: WorkflowError) -> ApiError:
     """The HTTP answer to a domain error: 400 for input, 409 for the rest."""
-    db.session.rollback()
+    engine.roll_back(error)
     if isinstance(error, TransitionInputError):
         return ApiError(400, "invalid", error.message, error.fields)
     extra = {}

@@ -189,7 +189,7 @@ def _referral_dict(referral: Referral, *, with_patient: bool = False) -> dict[st
             else None
         )
         data["duplicate_warnings"] = (
-            [r.id for r in services.duplicate_warnings(referral)] if identifiers else []
+            [r.id for r in services.duplicate_warnings(referral, user)] if identifiers else []
         )
     return data
 

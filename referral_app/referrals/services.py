@@ -134,13 +134,27 @@ def redirect_options(old: Referral, trial: Trial) -> list[RedirectOption]:
     return options
 
 
-def duplicate_warnings(referral: Referral) -> list[Referral]:
-    """Open referrals of the same patient to other trials (a warning, not a refusal)."""
-    return [
-        other
-        for other in patient_data.open_referrals_of_patient(referral)
-        if other.trial_id != referral.trial_id
-    ]
+def duplicate_warnings(referral: Referral, viewer: User) -> list[Referral]:
+    """Open referrals of the same patient to other trials (a warning, not a refusal).
+
+    Only those ``viewer``'s centre is a party to: one between two other centres is
+    not named, nor counted (that would tell a third centre of another's patient);
+    that it matched is written to the audit log, to be committed by the caller.
+    """
+    visible, hidden = [], []
+    for other in patient_data.open_referrals_of_patient(referral):
+        if other.trial_id == referral.trial_id:
+            continue
+        (visible if permissions.side_of(viewer, other) is not None else hidden).append(other)
+    if hidden:
+        audit.record(
+            "duplicate_elsewhere",
+            "referral",
+            referral.id,
+            user_id=viewer.id,
+            existing_referral_ids=[other.id for other in hidden],
+        )
+    return visible
 
 
 # -- Choosing a site ------------------------------------------------------------

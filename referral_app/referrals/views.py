@@ -68,7 +68,7 @@ def _version() -> int:
 
 
 def _flash_error(error: WorkflowError, fields_labels: dict[str, str] | None = None) -> None:
-    db.session.rollback()
+    engine.roll_back(error)
     if isinstance(error, ExistingReferral):
         link = url_for("referrals.detail", referral_id=error.existing.id)
         flash(
@@ -191,7 +191,8 @@ def _form_context(form: ReferralForm, site: TrialSite, referral: Referral | None
     region_id = form.patient_region_id.data
     choices = services.site_choices(site.trial, current_user, region_id)
     proposed = next((c for c in choices if c.in_patient_region), None)
-    warnings = services.duplicate_warnings(referral) if referral else []
+    warnings = services.duplicate_warnings(referral, current_user) if referral else []
+    db.session.commit()  # the audit row of a match at two other centres
     return {
         "form": form,
         "site": site,
@@ -380,7 +381,7 @@ def _recorded_only(referral: Referral, t: spec.Transition, pairs):
 def _render_detail(referral: Referral, *, reason: str | None = None, reason_form=None):
     identifiers = patient_data.reveal(referral, current_user, reason=reason)
     actions = engine.page_actions(referral, current_user)
-    other_trials = services.duplicate_warnings(referral) if identifiers else []
+    other_trials = services.duplicate_warnings(referral, current_user) if identifiers else []
     previous_of = db.session.scalars(
         select(Referral.id).where(Referral.previous_referral_id == referral.id)
     ).all()

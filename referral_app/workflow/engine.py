@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from referral_app import notify, permissions
+from referral_app import audit, notify, permissions
 from referral_app.extensions import db
 from referral_app.models import Comment, Referral, ReferralEvent, User
 from referral_app.timeutil import utcnow
@@ -38,6 +38,7 @@ from referral_app.workflow.errors import (
     NotPermitted,
     StaleReferral,
     TransitionInputError,
+    WorkflowError,
 )
 from referral_app.workflow.spec import COMMENT, TRANSITIONS, Transition, event_label
 from referral_app.workflow.states import (
@@ -213,6 +214,18 @@ def _apply(
 
 
 # -- Comments -------------------------------------------------------------------------------
+
+
+def roll_back(error: WorkflowError) -> None:
+    """Undo the refused attempt, keeping the audit row the refusal carries (if any).
+
+    Views and the API call this on every ``WorkflowError``, so a refusal that must
+    be audited (a duplicate at two other centres) is audited whichever way it came.
+    """
+    db.session.rollback()
+    if error.audit is not None:
+        audit.record(**error.audit)
+        db.session.commit()
 
 
 def can_comment(user: User, referral: Referral) -> bool:

@@ -12,6 +12,9 @@ from flask_babel import gettext as _
 
 class WorkflowError(Exception):
     code = "workflow_error"
+    # An audit row to keep although the attempted work is rolled back
+    # (``engine.roll_back``): the arguments of ``audit.record``.
+    audit: dict[str, Any] | None = None
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -86,3 +89,28 @@ class DuplicateReferral(ExistingReferral):
                 reference=existing.reference or existing.id,
             ),
         )
+
+
+class HiddenDuplicateReferral(TransitionRefused):
+    """The same patient and trial are already referred between two other centres.
+
+    The caller's centre is on neither side of that referral, so the refusal names
+    nothing of it (no id, reference, centre or trial): saying more would tell a
+    third centre about another centre's patient. The attempt is audited.
+    """
+
+    code = "duplicate"
+
+    def __init__(self, referral_id: int | None, existing_id: int):
+        super().__init__(
+            _(
+                "An open referral for this patient and this trial already exists in the "
+                "network. The network's research coordinators can help you."
+            )
+        )
+        self.audit = {
+            "action": "duplicate_elsewhere",
+            "object_type": "referral",
+            "object_id": referral_id,
+            "existing_referral_id": existing_id,
+        }

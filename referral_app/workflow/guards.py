@@ -11,11 +11,16 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from referral_app import patient_data
+from referral_app import patient_data, permissions
 from referral_app.models import Referral, SiteStatus, TrialSite, TrialStatus, User
 from referral_app.timeutil import local_today
 from referral_app.workflow import dates
-from referral_app.workflow.errors import DuplicateReferral, TransitionInputError, TransitionRefused
+from referral_app.workflow.errors import (
+    DuplicateReferral,
+    HiddenDuplicateReferral,
+    TransitionInputError,
+    TransitionRefused,
+)
 from referral_app.workflow.fields import RecordedDate
 
 Values = dict[str, Any]
@@ -61,6 +66,8 @@ def submit(referral: Referral, actor: User, values: Values, now) -> None:
         raise TransitionRefused(refusal)
     for other in patient_data.open_referrals_of_patient(referral):
         if other.trial_id == referral.trial_id:
+            if permissions.side_of(actor, other) is None:
+                raise HiddenDuplicateReferral(referral.id, other.id)
             raise DuplicateReferral(other)
 
 
