@@ -220,21 +220,22 @@ def reveal(
 ) -> PatientIdentifiers | None:
     """The identifiers if ``user`` may see them, each display audited; else None.
 
-    Clinical staff of the two centres see them; an admin only with a ``reason``
-    (recorded); managers and everyone else never.
+    ``permissions.can_see_patient_data`` decides, for the clinical content too:
+    an admin's ``reason`` is recorded here even when there are no identifiers
+    to show, since the clinical content is shown under it.
     """
-    allowed = permissions.can_see_identifiers(user, referral)
-    if not allowed and not (permissions.is_admin(user) and reason):
+    if not permissions.can_see_patient_data(user, referral, reason=reason):
         return None
+    by_reason = not permissions.can_see_patient_data(user, referral)
     identifiers = load(referral)
-    if identifiers is None:
+    if identifiers is None and not by_reason:
         return None
     audit.record(
         "view_identifiers",
         "referral",
         referral.id,
         user_id=user.id,
-        reason=reason if not allowed else None,
+        reason=reason if by_reason else None,
         channel=channel,
     )
     return identifiers

@@ -46,13 +46,21 @@ def can_view_referral(user: User, referral: Referral) -> bool:
     return is_admin(user) or side_of(user, referral) is not None
 
 
-def can_see_identifiers(user: User, referral: Referral) -> bool:
-    """Clinical staff of the two centres; admins only through a recorded reason."""
-    return is_clinical(user) and side_of(user, referral) is not None
+def can_see_patient_data(user: User, referral: Referral, *, reason: str | None = None) -> bool:
+    """Identifiers and clinical content: summary, notes, comments, documents.
+
+    Clinical staff of the two centres; an admin only with a stated ``reason``,
+    which the caller records (``patient_data.reveal``). Managers never: their
+    reports need the state, dates, trial, centres and reason codes, not the patient.
+    """
+    if is_clinical(user) and side_of(user, referral) is not None:
+        return True
+    return is_admin(user) and bool(reason and reason.strip())
 
 
 def admin_needs_reason(user: User, referral: Referral) -> bool:
-    return is_admin(user) and side_of(user, referral) is None
+    """Admins are never clinical staff: they see patient data only with a reason."""
+    return is_admin(user) and not can_see_patient_data(user, referral)
 
 
 def can_act_for_receiving(user: User, referral: Referral) -> bool:

@@ -49,7 +49,7 @@ def test_referral_rules(scene, where, role, view, identifiers, receive):
     user = scene["make"].user(centre=scene["centres"][index], role=role)
     referral = scene["referral"]
     assert permissions.can_view_referral(user, referral) is view
-    assert permissions.can_see_identifiers(user, referral) is identifiers
+    assert permissions.can_see_patient_data(user, referral) is identifiers
     assert permissions.can_act_for_receiving(user, referral) is receive
 
 
@@ -62,6 +62,8 @@ def test_physician_on_site_team_acts_for_receiving(scene):
 def test_admin_outside_both_centres_needs_a_reason(scene):
     admin = scene["make"].user(centre=scene["centres"][2], role=Role.ADMIN)
     assert permissions.admin_needs_reason(admin, scene["referral"])
+    assert not permissions.can_see_patient_data(admin, scene["referral"], reason="  ")
+    assert permissions.can_see_patient_data(admin, scene["referral"], reason="Audit 2026-114")
 
 
 def test_reports_for_managers_admins_and_leaders(make, db):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from referral_app import patient_data, permissions
-from referral_app.api import schemas
+from referral_app.api import ErrorSchema, schemas
 from referral_app.api.core import (
     IDEMPOTENCY_PARAMETER,
     ApiError,
@@ -152,24 +152,19 @@ def _referral_dict(referral: Referral, *, with_patient: bool = False) -> dict[st
     for name in (
         "previous_referral_id",
         "patient_consent",
-        "patient_region_id",
-        "diagnosis",
-        "histology",
-        "stage",
-        "biomarkers",
-        "ecog",
-        "prior_lines",
-        "clinical_notes",
         "consult_on",
         "consent_on",
         "enrolled_on",
-        "study_subject_id",
         "outcome_reason",
         "ack_due_on",
         "decision_due_on",
         "info_due_on",
     ):
         data[name] = getattr(referral, name)
+    # The minimum necessary: a manager's or admin's body has no clinical content.
+    if permissions.can_see_patient_data(user, referral):
+        for name in services.CLINICAL_FIELDS:
+            data[name] = getattr(referral, name)
     for name in ("created_at", "submitted_at", "acknowledged_at", "decided_at", "closed_at"):
         data[name] = as_utc(getattr(referral, name))
     if with_patient:
@@ -299,7 +294,8 @@ def _event_dict(event) -> dict[str, Any]:
 def list_events(referral_id: int):
     """The timeline."""
     referral = _visible(referral_id)
-    return {"items": [_event_dict(e) for e in services.timeline(referral)]}
+    clinical = permissions.can_see_patient_data(current_api_user(), referral)
+    return {"items": [_event_dict(e) for e in services.timeline(referral, clinical=clinical)]}
 
 
 def _comment_dict(comment) -> dict[str, Any]:
@@ -314,9 +310,16 @@ def _comment_dict(comment) -> dict[str, Any]:
 
 @referrals_blp.route("/<int:referral_id>/comments")
 @referrals_blp.response(200, schemas.CommentList)
+@referrals_blp.alt_response(403, schema=ErrorSchema, description="Not clinical staff")
 def list_comments(referral_id: int):
-    """Messages between the two centres."""
+    """Messages between the two centres: clinical staff of the two centres only."""
     referral = _visible(referral_id)
+    if not permissions.can_see_patient_data(current_api_user(), referral):
+        raise ApiError(
+            403,
+            "forbidden",
+            _("Messages are shown only to clinical staff of the referring and receiving centres."),
+        )
     return {"items": [_comment_dict(c) for c in services.comments(referral)]}
 
 

@@ -349,12 +349,51 @@ def comments(referral: Referral) -> list[Comment]:
     )
 
 
-def timeline(referral: Referral) -> list[ReferralEvent]:
-    return list(
-        db.session.scalars(
-            select(ReferralEvent)
-            .where(ReferralEvent.referral_id == referral.id)
-            .options(joinedload(ReferralEvent.actor))
-            .order_by(ReferralEvent.id)
-        )
+# -- The minimum necessary --------------------------------------------------------
+
+# The referral's columns that only readers of patient data see
+# (``permissions.can_see_patient_data``); everyone who opens a referral sees its
+# state, dates, trial, centres and reason codes, which is what reports need.
+CLINICAL_FIELDS = (
+    "patient_region_id",
+    "diagnosis",
+    "histology",
+    "stage",
+    "biomarkers",
+    "ecog",
+    "prior_lines",
+    "clinical_notes",
+    "study_subject_id",
+)
+# Clinical values an event may carry in its data.
+CLINICAL_EVENT_DATA = ("study_subject_id",)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """An event as one reader sees it: the note and clinical data withheld or not."""
+
+    row: ReferralEvent
+    note: str | None
+    data: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+def timeline(referral: Referral, *, clinical: bool) -> list[TimelineEntry]:
+    """The events, oldest first; free text and clinical data only when ``clinical``."""
+    rows = db.session.scalars(
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == referral.id)
+        .options(joinedload(ReferralEvent.actor))
+        .order_by(ReferralEvent.id)
     )
+    entries = []
+    for row in rows:
+        data = dict(row.data or {})
+        if not clinical:
+            for name in CLINICAL_EVENT_DATA:
+                data.pop(name, None)
+        entries.append(TimelineEntry(row, row.note if clinical else None, data))
+    return entries

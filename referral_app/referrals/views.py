@@ -380,6 +380,7 @@ def _recorded_only(referral: Referral, t: spec.Transition, pairs):
 
 def _render_detail(referral: Referral, *, reason: str | None = None, reason_form=None):
     identifiers = patient_data.reveal(referral, current_user, reason=reason)
+    clinical = permissions.can_see_patient_data(current_user, referral, reason=reason)
     actions = engine.page_actions(referral, current_user)
     other_trials = services.duplicate_warnings(referral, current_user) if identifiers else []
     previous_of = db.session.scalars(
@@ -389,13 +390,13 @@ def _render_detail(referral: Referral, *, reason: str | None = None, reason_form
         "referrals/detail.html",
         referral=referral,
         identifiers=identifiers,
-        admin_needs_reason=permissions.admin_needs_reason(current_user, referral)
-        and identifiers is None,
+        clinical=clinical,
+        admin_needs_reason=permissions.admin_needs_reason(current_user, referral) and not clinical,
         reason_form=reason_form or IdentifierReasonForm(),
         actions=actions,
         choices=_action_choices(referral, actions),
-        events=services.timeline(referral),
-        comments=services.comments(referral),
+        events=services.timeline(referral, clinical=clinical),
+        comments=services.comments(referral) if clinical else [],
         comment_form=CommentForm(),
         can_comment=engine.can_comment(current_user, referral),
         can_edit=engine.can(current_user, referral, Event.SAVE_DRAFT),
@@ -423,7 +424,7 @@ def detail(referral_id: int):
 @bp.route("/<int:referral_id>/identifiers", methods=["POST"])
 @login_required
 def identifiers_with_reason(referral_id: int):
-    """An admin outside the two centres states a reason; it is recorded with the view."""
+    """An admin states a reason; it is recorded with the identifiers and clinical content."""
     referral = _load(referral_id)
     if not permissions.admin_needs_reason(current_user, referral):
         return redirect(url_for("referrals.detail", referral_id=referral_id))
