@@ -282,7 +282,7 @@ def make(db):
 
 
 def emailed_password_path(notification) -> str:
-    """The password link of an outbox e-mail, as the recipient receives it.
+    """The password link of an outbox e-mail (``/password/reset#token=…``), as received.
 
     The row itself never holds the link (a credential); it is made at rendering.
     """
@@ -291,11 +291,16 @@ def emailed_password_path(notification) -> str:
     from referral_app.notifications.render import render_email
 
     assert "reset_url" not in notification.context
-    assert "/password/reset/" not in str(notification.context)
+    assert "token=" not in str(notification.context)
     _subject, text, _html = render_email(notification)
-    match = re.search(r"https?://[^/\s]+(/password/reset/\S+)", text)
+    match = re.search(r"https?://[^/\s]+(/password/reset#token=\S+)", text)
     assert match, text
     return match.group(1)
+
+
+def link_token(path: str) -> str:
+    """The token in a password link's fragment (what the page's script posts)."""
+    return path.split("#token=", 1)[1]
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from referral_app import audit, notify
@@ -124,6 +124,16 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField(_l("Save the password"))
 
 
+class ResetPasswordForm(NewPasswordForm):
+    """The token comes from the link's fragment (script) or is pasted (no script)."""
+
+    token = StringField(
+        _l("Code of the link"),
+        validators=[DataRequired(), Length(max=512)],
+        description=_l("The text after “#token=” in the link of your e-mail."),
+    )
+
+
 class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
 
@@ -158,20 +168,22 @@ def forgot_password():
     return render_template("auth/password_forgot.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
-    user = user_for_token(token)
-    if user is None:
-        flash(_("This link is invalid, expired or already used. Ask for a new one."), "danger")
-        return redirect(url_for("auth.forgot_password"))
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        set_password(user, form.password.data, action="password_reset")
-        db.session.commit()
-        ratelimit.clear_account(user.email)
-        flash(_("Your password is saved. You can log in."), "success")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/password_reset.html", form=form, user=user)
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
+    """The link's token arrives in the form, never in the URL (access logs)."""
+    form = ResetPasswordForm()
+    if request.method == "POST":
+        user = user_for_token((form.token.data or "").strip())
+        if user is None:
+            flash(_("This link is invalid, expired or already used. Ask for a new one."), "danger")
+            return redirect(url_for("auth.forgot_password"))
+        if form.validate():
+            set_password(user, form.password.data, action="password_reset")
+            db.session.commit()
+            ratelimit.clear_account(user.email)
+            flash(_("Your password is saved. You can log in."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset.html", form=form)
 
 
 @bp.route("/password/change", methods=["GET", "POST"])

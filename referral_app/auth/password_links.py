@@ -5,6 +5,11 @@ changes, every earlier link stops working, so a link works once. Reset links
 last ``RESET_MAX_AGE`` (1 hour); the "welcome" link of an account created by an
 administrator or a join approval lasts ``WELCOME_MAX_AGE``. A working link is a
 credential: it is made when its e-mail is rendered, never stored.
+
+The token travels in the link's fragment (``/password/reset#token=…``): browsers
+never send a fragment to the server, so no access log, proxy or ``Referer``
+records it. The page's script (``static/js/password_reset.js``) copies it into the
+form, which posts it; without JavaScript the person pastes it into a field.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ def user_for_token(token: str) -> User | None:
 
 
 def reset_url(user: User, purpose: str = "reset") -> str:
-    return absolute_url(f"/password/reset/{make_token(user, purpose)}")
+    return absolute_url(f"/password/reset#token={make_token(user, purpose)}")
 
 
 def with_password_link(context: dict[str, Any], recipient: User) -> dict[str, Any]:

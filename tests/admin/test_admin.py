@@ -95,7 +95,7 @@ def test_admin_creates_a_user_who_gets_a_welcome_link(client, login, network, db
     assert user.password_hash is None and user.role == Role.NURSE
     mail = db.session.scalar(select(Notification).where(Notification.recipient_id == user.id))
     assert mail.kind == "password_reset_welcome"
-    assert emailed_password_path(mail).startswith("/password/reset/")
+    assert emailed_password_path(mail).startswith("/password/reset#token=")
     again = client.post("/admin/users/new", data={**form, "email": "NOUVEAU@example.test"})
     assert "already exists" in again.text
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from referral_app.auth import password, password_links
 from referral_app.models import EmailMode, Notification, NotificationStatus, User
-from tests.conftest import PASSWORD, emailed_password_path
+from tests.conftest import PASSWORD, emailed_password_path, link_token
 
 
 def _reset_path(db, user) -> str:
@@ -48,18 +48,30 @@ def test_reset_changes_the_password_once_and_ends_other_sessions(app, client, ne
     assert other.get("/home").status_code == 200
     client.post("/password/forgot", data={"email": network.chus_nurse.email})
     path = _reset_path(db, network.chus_nurse)
-    assert client.get(path).status_code == 200
-    short = client.post(path, data={"password": "short", "confirm": "short"})
+    assert path.startswith("/password/reset#token=")
+    token = link_token(path)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "js/password_reset.js" in page.text and 'name="token"' in page.text
+    short = client.post(
+        "/password/reset", data={"token": token, "password": "short", "confirm": "short"}
+    )
     assert "At least 10 characters" in short.text
-    done = client.post(path, data={"password": "brand-new-secret", "confirm": "brand-new-secret"})
+    new = {"token": token, "password": "brand-new-secret", "confirm": "brand-new-secret"}
+    done = client.post("/password/reset", data=new)
     assert done.status_code == 302
     assert other.get("/home").status_code == 302  # the other session ended
-    used = client.get(path, follow_redirects=True)
+    used = client.post("/password/reset", data=new, follow_redirects=True)
     assert "invalid, expired or already used" in used.text
     ok = client.post(
         "/login", data={"email": network.chus_nurse.email, "password": "brand-new-secret"}
     )
     assert ok.status_code == 302
+
+
+def test_the_old_token_in_the_path_route_is_gone(client, network, db):
+    token = password_links.make_token(network.chus_nurse)
+    assert client.get(f"/password/reset/{token}").status_code == 404
 
 
 def test_reset_links_expire_after_an_hour(app, network, db, monkeypatch):

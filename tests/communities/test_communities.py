@@ -16,7 +16,7 @@ from referral_app.models import (
     TrialStatus,
     User,
 )
-from tests.conftest import emailed_password_path
+from tests.conftest import emailed_password_path, link_token
 
 
 def _members(db, community):
@@ -146,22 +146,25 @@ def test_approving_a_new_person_creates_the_account_and_emails_a_set_password_li
     assert mail.recipient_id == user.id and mail.channel == NotificationChannel.EMAIL
     assert mail.status == NotificationStatus.PENDING
     path = emailed_password_path(mail)
+    token = link_token(path)
     client.post("/logout")
     assert client.get(path).status_code == 200
-    saved = client.post(path, data={"password": "a-new-password-1", "confirm": "a-new-password-1"})
+    new_password = {"token": token, "password": "a-new-password-1", "confirm": "a-new-password-1"}
+    saved = client.post("/password/reset", data=new_password)
     assert saved.status_code == 302
     login_ok = client.post("/login", data={"email": user.email, "password": "a-new-password-1"})
     assert login_ok.status_code == 302
     # The link worked once.
     client.post("/logout")
-    assert client.get(path).status_code == 302
+    assert client.post("/password/reset", data=new_password).status_code == 302
+    assert client.post("/login", data={"email": user.email, "password": "x"}).status_code == 200
     # The e-mail itself renders.
     from referral_app.notifications.render import render_email
 
     db.session.expire_all()
     subject, text, _html = render_email(db.session.get(Notification, mail.id))
     assert "Thoracic CoP" in text or "RÉSOT" in text
-    assert "/password/reset/" in text
+    assert "/password/reset#token=" in text
 
 
 def test_approving_an_existing_user_links_the_account(client, login, network, db):

@@ -1,0 +1,26 @@
+/* Password links carry their token in the fragment (/password/reset#token=...),
+   which browsers never send to the server, so no access log records it. This
+   copies it into the form's field, hides that field and removes the fragment
+   from the address bar. Without JavaScript the person pastes the token. */
+(function () {
+  'use strict';
+
+  function fill() {
+    var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash || '');
+    var box = document.querySelector('[data-fragment-token]');
+    if (!match || !box) return;
+    var input = box.querySelector('input[name="token"]');
+    if (!input) return;
+    input.value = decodeURIComponent(match[1]);
+    box.hidden = true;
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    }
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', fill);
+  } else {
+    fill();
+  }
+})();
