@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,12 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from referral_app.forms import BaseForm
 from referral_app.labels import ROLE_LABELS
 from referral_app.models import Role
 from referral_app.validators import EmailAddress, int_or_none
 
 
-class CentreForm(FlaskForm):
+class CentreForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[DataRequired(), Length(max=40)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=120)])
@@ -33,7 +33,7 @@ class CentreForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(BaseForm):
     slug = StringField(
         _l("Slug (in addresses)"),
         validators=[
@@ -59,7 +59,7 @@ def role_choices():
     return [(r.value, ROLE_LABELS[r]) for r in Role]
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), EmailAddress(), Length(max=254)])
     role = SelectField(_l("Role"), choices=role_choices(), validators=[DataRequired()])

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from referral_app.forms import BaseForm
 from referral_app.validators import EmailAddress
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(BaseForm):
     email = EmailField(
         _l("E-mail of an existing user"),
         validators=[DataRequired(), EmailAddress(), Length(max=254)],
@@ -18,7 +18,7 @@ class AddMemberForm(FlaskForm):
     submit = SubmitField(_l("Add the member"))
 
 
-class JoinRequestForm(FlaskForm):
+class JoinRequestForm(BaseForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=160)])
     email = EmailField(
         _l("Professional e-mail"), validators=[DataRequired(), EmailAddress(), Length(max=254)]

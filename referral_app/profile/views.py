@@ -6,20 +6,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from referral_app import templating
 from referral_app.api import tokens
 from referral_app.extensions import db
+from referral_app.forms import BaseForm
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
 templating.add_nav_item(10, "profile.tokens", _l("API tokens"), menu="user")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(BaseForm):
     name = StringField(
         _l("Token name"),
         validators=[Optional(), Length(max=80)],

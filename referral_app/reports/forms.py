@@ -6,11 +6,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import Optional, ValidationError
 
 from referral_app.extensions import db
+from referral_app.forms import BaseForm
 from referral_app.labels import URGENCY_LABELS
 from referral_app.models import Centre, Community, Trial, Urgency
 from referral_app.reports import scope as scopes
@@ -32,7 +32,7 @@ def optional_urgency(value) -> Urgency | None:
 ALL = ("", _l("All"))
 
 
-class FilterForm(FlaskForm):
+class FilterForm(BaseForm):
     class Meta:
         csrf = False  # read with GET: it only narrows what the user may already see
 
@@ -124,7 +124,7 @@ EXPORT_KINDS = [
 ]
 
 
-class ExportForm(FlaskForm):
+class ExportForm(BaseForm):
     kind = SelectField(_l("What"), choices=EXPORT_KINDS, default="referrals")
     file_format = SelectField(
         _l("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX (Excel)")], default="csv"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from referral_app.forms import BaseForm
 from referral_app.labels import PHASE_LABELS, SITE_STATUS_LABELS, TRIAL_STATUS_LABELS
 from referral_app.models import Phase, SiteStatus, TrialStatus
 from referral_app.validators import NctNumber, int_or_none
@@ -46,7 +46,7 @@ class TrialSearchForm(Form):
     region = SelectField(_l("Region with a recruiting site"), validate_choice=False)
 
 
-class TrialForm(FlaskForm):
+class TrialForm(BaseForm):
     nct_number = StringField(
         _l("NCT number"), validators=[DataRequired(), NctNumber(), Length(max=11)]
     )
@@ -68,7 +68,7 @@ class TrialForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class SiteCreateForm(FlaskForm):
+class SiteCreateForm(BaseForm):
     centre_id = SelectField(_l("Centre"), coerce=int_or_none, validators=[DataRequired()])
     status = SelectField(
         _l("Site status"),
@@ -81,7 +81,7 @@ class SiteCreateForm(FlaskForm):
     submit = SubmitField(_l("Add the site"))
 
 
-class SiteEditForm(FlaskForm):
+class SiteEditForm(BaseForm):
     status = SelectField(_l("Site status"), choices=site_status_choices())
     investigator_name = StringField(
         _l("Site investigator"), validators=[Optional(), Length(max=160)]
@@ -90,7 +90,7 @@ class SiteEditForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("ClinicalTrials.gov export (JSON)"),
         validators=[FileRequired(), FileAllowed(["json"], _l("A .json file, please."))],

@@ -15,6 +15,7 @@ from referral_app.models import (
     User,
 )
 from tests.conftest import PASSWORD, emailed_password_path
+from tests.forms import post_page_form
 
 
 def test_admin_pages_are_for_admins_only(client, login, network):
@@ -63,7 +64,8 @@ def test_admin_creates_a_community_and_its_leader_becomes_a_member(client, login
         "goals_en": "One\nTwo",
         "tumour_sites": "skin",
     }
-    assert client.post("/admin/communities/new", data=form).status_code == 302
+    created = post_page_form(client, "/admin/communities/new", having="slug", **form)
+    assert created.status_code == 302
     community = db.session.scalar(select(Community).where(Community.slug == "melanoma"))
     assert community.leader_id == network.outsider.id
     assert community.goals("en") == ["One", "Two"]
@@ -72,9 +74,13 @@ def test_admin_creates_a_community_and_its_leader_becomes_a_member(client, login
             Membership.community_id == community.id, Membership.user_id == network.outsider.id
         )
     )
-    bad = client.post("/admin/communities/new", data={**form, "slug": "Bad Slug!"})
+    bad = post_page_form(
+        client, "/admin/communities/new", having="slug", **{**form, "slug": "Bad Slug!"}
+    )
     assert "Lower-case letters" in bad.text
-    taken = client.post("/admin/communities/new", data={**form, "slug": "thoracic"})
+    taken = post_page_form(
+        client, "/admin/communities/new", having="slug", **{**form, "slug": "thoracic"}
+    )
     assert "already uses this slug" in taken.text
     assert db.session.scalar(
         select(AuditLog).where(AuditLog.object_type == "community", AuditLog.action == "create")

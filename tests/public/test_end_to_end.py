@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from referral_app.models import Notification, NotificationChannel, SiteStatus, Trial, TrialSite
+from tests.forms import post_page_form
 from tests.trials.conftest import DATA
 
 
@@ -17,26 +18,25 @@ def test_import_open_site_news_niche_rule_and_public_pages(app, client, login, r
     db.session.expire_all()
     trial = db.session.scalar(select(Trial).where(Trial.nct_number == "NCT05000002"))
     login(network.admin)
-    edit = client.post(
+    edit = post_page_form(
+        client,
         f"/trials/{trial.id}/edit",
-        data={
-            "nct_number": trial.nct_number,
-            "title": trial.title,
-            "acronym": trial.acronym,
-            "phase": trial.phase.value,
-            "community_id": str(network.community.id),
-            "status": "recruiting",
-            "is_niche": "y",
-        },
+        having="title",
+        community_id=network.community.id,
+        status="recruiting",
+        is_niche=True,
     )
     assert edit.status_code == 302
     client.post("/logout")
 
     # A coordinator opens a recruiting site at their centre.
     login(network.chum_coordinator)
-    opened = client.post(
+    opened = post_page_form(
+        client,
         f"/trials/{trial.id}/sites/new",
-        data={"centre_id": str(network.chum.id), "status": "recruiting"},
+        having="centre_id",
+        centre_id=network.chum.id,
+        status="recruiting",
     )
     assert opened.status_code == 302
     client.post("/logout")
@@ -57,9 +57,12 @@ def test_import_open_site_news_niche_rule_and_public_pages(app, client, login, r
 
     # The niche rule refuses a second recruiting site in the same region.
     login(network.jgh_coordinator)
-    second = client.post(
+    second = post_page_form(
+        client,
         f"/trials/{trial.id}/sites/new",
-        data={"centre_id": str(network.jgh.id), "status": "recruiting"},
+        having="centre_id",
+        centre_id=network.jgh.id,
+        status="recruiting",
     )
     assert second.status_code == 200
     assert "Université de Montréal already recruits for it in Montréal" in second.text

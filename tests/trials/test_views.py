@@ -7,6 +7,7 @@ from sqlalchemy import select
 from referral_app.models import Notification, SiteStatus, Trial, TrialSite, TrialStatus
 from referral_app.trials import services
 from referral_app.trials.services import SiteData
+from tests.forms import post_page_form
 from tests.trials.conftest import DATA
 
 
@@ -94,23 +95,32 @@ def test_admin_creates_a_trial_with_nct_validation(client, login, network, make,
         "community_id": str(network.community.id),
         "status": "upcoming",
     }
-    bad = client.post("/trials/new", data=form)
+    bad = post_page_form(client, "/trials/new", having="title", **form)
     assert bad.status_code == 200 and "NCT followed by 8 digits" in bad.text
-    duplicate = client.post("/trials/new", data={**form, "nct_number": "NCT03333333"})
+    duplicate = post_page_form(
+        client, "/trials/new", having="title", **{**form, "nct_number": "NCT03333333"}
+    )
     assert "already used by the trial TAKEN" in duplicate.text
-    created = client.post("/trials/new", data={**form, "nct_number": " nct04444444 "})
+    created = post_page_form(
+        client, "/trials/new", having="title", **{**form, "nct_number": " nct04444444 "}
+    )
     assert created.status_code == 302
     trial = db.session.scalar(select(Trial).where(Trial.nct_number == "NCT04444444"))
     assert trial.community_id == network.community.id
-    edited = client.post(
+    edited = post_page_form(
+        client,
         f"/trials/{trial.id}/edit",
-        data={**form, "nct_number": "NCT04444444", "status": "recruiting", "acronym": "NEWONE"},
+        having="title",
+        **{**form, "nct_number": "NCT04444444", "status": "recruiting", "acronym": "NEWONE"},
     )
     assert edited.status_code == 302
     db.session.expire_all()
     assert db.session.get(Trial, trial.id).status == TrialStatus.RECRUITING
-    closed = client.post(
-        f"/trials/{trial.id}/edit", data={**form, "nct_number": "NCT04444444", "status": "upcoming"}
+    closed = post_page_form(
+        client,
+        f"/trials/{trial.id}/edit",
+        having="title",
+        **{**form, "nct_number": "NCT04444444", "status": "upcoming"},
     )
     assert closed.status_code == 200  # not an allowed choice any more
 
@@ -166,9 +176,12 @@ def test_niche_refusal_is_a_clear_message_in_the_page(client, login, network, ma
     make.site(trial, network.chum, SiteStatus.RECRUITING)
     db.session.commit()
     login(network.jgh_coordinator)
-    response = client.post(
+    response = post_page_form(
+        client,
         f"/trials/{trial.id}/sites/new",
-        data={"centre_id": str(network.jgh.id), "status": "recruiting"},
+        having="centre_id",
+        centre_id=network.jgh.id,
+        status="recruiting",
     )
     assert response.status_code == 200
     assert "Centre hospitalier de l&#39;Université de Montréal already recruits" in response.text
@@ -216,7 +229,7 @@ def test_news_written_by_the_web_reaches_the_outbox(client, login, network, make
     site = services.add_site(trial, network.jgh, SiteData(status=SiteStatus.UPCOMING))
     db.session.commit()
     login(network.jgh_coordinator)
-    client.post(f"/trials/sites/{site.id}/edit", data={"status": "recruiting"})
+    post_page_form(client, f"/trials/sites/{site.id}/edit", having="status", status="recruiting")
     rows = db.session.scalars(
         select(Notification).where(Notification.kind == "trial_news_site_opened")
     ).all()
