@@ -175,6 +175,8 @@ class Config:
     EXPORT_PROGRESS_EVERY = _env_int("EXPORT_PROGRESS_EVERY", 1000)
     MAILBOX_DIR = Path(os.environ.get("MAILBOX_DIR", INSTANCE_DIR / "mailbox"))
     SHOW_DEV_MAILBOX = False
+    # ``flask mfa-code EMAIL`` (prints a user's current TOTP code): development only.
+    DEV_MFA_COMMAND = False
     PER_PAGE = 25
 
     @classmethod
@@ -204,6 +206,7 @@ class DevelopmentConfig(Config):
 
     DEBUG = False
     SHOW_DEV_MAILBOX = True
+    DEV_MFA_COMMAND = True
 
     def __init__(self) -> None:
         secrets_ = load_dev_secrets()
@@ -224,6 +227,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PUBLIC_BASE_URL = "http://localhost"
     SHOW_DEV_MAILBOX = False
+    DEV_MFA_COMMAND = True
     # Tasks published by tests go to an in-process queue, never to a real broker;
     # the worker tests point the app at Redis themselves.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")

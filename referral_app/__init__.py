@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import referral_app.auth.mfa  # noqa: F401 (its routes join the auth blueprint)
     import referral_app.auth.password  # noqa: F401 (its routes join the auth blueprint)
     from referral_app.admin.views import bp as admin_bp
     from referral_app.api import init_api

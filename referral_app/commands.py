@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         create_user_command,
         import_ctgov_command,
         seed_demo_referrals_command,
+        mfa_code_command,
         *REFERRAL_COMMANDS,
     ):
         app.cli.add_command(command)
@@ -35,6 +36,41 @@ def seed_demo_command() -> None:
     click.echo(f"Demo logins (password: {seed_data.DEMO_PASSWORD}):")
     for role, email in seed_data.DEMO_LOGINS:
         click.echo(f"  {role:<24} {email}")
+    _echo_demo_second_factor()
+
+
+def _echo_demo_second_factor() -> None:
+    from referral_app.seeding import enrol_demo_staff
+
+    enrolled = enrol_demo_staff()
+    click.echo(
+        "Managers and admins need a second factor (TOTP). Current code of a demo user: "
+        "flask --app wsgi mfa-code EMAIL"
+    )
+    for email, (secret, codes) in enrolled.items():
+        if email.startswith("admin@"):
+            click.echo(f"  {email}: authenticator key {secret}")
+            click.echo(f"  {email}: recovery codes (shown once) {' '.join(codes)}")
+
+
+@click.command("mfa-code")
+@click.argument("email")
+def mfa_code_command(email: str) -> None:
+    """Print the current TOTP code of a user (development only)."""
+    import pyotp
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from referral_app.auth import mfa
+    from referral_app.models import User
+
+    if not current_app.config.get("DEV_MFA_COMMAND"):
+        raise click.ClickException("mfa-code is for development only.")
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    secret = mfa.secret_of(user) if user is not None else None
+    if secret is None:
+        raise click.ClickException(f"{email} has no second factor.")
+    click.echo(pyotp.TOTP(secret).now())
 
 
 @click.command("create-user")

@@ -337,3 +337,28 @@ def _centre(short_name: str) -> Centre:
     known = ", ".join(c.short_name for c in centres)
     hint = f" Known centres: {known}." if known else " No centre exists yet."
     raise ValueError(f"Unknown centre {short_name!r}.{hint}")
+
+
+def enrol_demo_staff() -> dict[str, tuple[str, list[str]]]:
+    """Turn the second factor on for the demo managers and admins not enrolled yet.
+
+    Returns ``{email: (secret, recovery codes)}`` for those enrolled now; the
+    ``seed-demo`` command prints them (and ``flask mfa-code EMAIL`` prints a code).
+    """
+    import pyotp
+
+    from referral_app.auth import mfa
+
+    emails = [data["email"] for data in seed_data.USERS]
+    staff = db.session.scalars(
+        sa.select(User)
+        .where(User.email.in_(emails), User.role.in_([Role.MANAGER, Role.ADMIN]))
+        .order_by(User.email)
+    ).all()
+    enrolled = {}
+    for user in staff:
+        if user.mfa_secret_encrypted is None:
+            secret = pyotp.random_base32()
+            enrolled[user.email] = (secret, mfa.enable_with_secret(user, secret))
+    db.session.commit()
+    return enrolled

@@ -303,12 +303,65 @@ def link_token(path: str) -> str:
     return path.split("#token=", 1)[1]
 
 
+def totp_code(user: User) -> str:
+    """A real, current TOTP code of an enrolled user, one not used yet.
+
+    A code is accepted once (``mfa_last_step``): this takes the current step or
+    the next (both accepted). When a test logs the same user in a third time within
+    one 30-second step, the recorded step is moved back instead of waiting.
+    """
+    import time
+
+    import pyotp
+
+    from referral_app.auth import mfa
+
+    _db.session.expire_all()
+    user = _db.session.get(User, user.id)
+    totp = pyotp.TOTP(mfa.secret_of(user))
+    step = int(time.time()) // mfa.STEP_SECONDS
+    for candidate in (step, step + 1):
+        if user.mfa_last_step is None or candidate > user.mfa_last_step:
+            return totp.at(candidate * mfa.STEP_SECONDS)
+    user.mfa_last_step = step - 1
+    _db.session.commit()
+    return totp.at(step * mfa.STEP_SECONDS)
+
+
+def enrol_mfa(user: User) -> list[str]:
+    """Turn the user's second factor on (a fresh secret); the recovery codes."""
+    import pyotp
+
+    from referral_app.auth import mfa
+
+    user = _db.session.get(User, user.id)
+    codes = mfa.enable_with_secret(user, pyotp.random_base32())
+    _db.session.commit()
+    return codes
+
+
+def log_in(client, user: User, password: str = PASSWORD, **kwargs):
+    """The login form, then, if the user has (or must have) a second factor, its code.
+
+    Managers and administrators are enrolled first when they are not yet, then
+    pass the code step with a real TOTP code like a person would.
+    """
+    fresh = _db.session.get(User, user.id)
+    if fresh is not None and fresh.mfa_required and not fresh.mfa_enabled:
+        enrol_mfa(fresh)
+    response = client.post("/login", data={"email": user.email, "password": password}, **kwargs)
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and "/mfa/verify" in location:
+        response = client.post(location, data={"code": totp_code(user)})
+    return response
+
+
 @pytest.fixture
 def login(client):
-    """``login(user)`` logs the test client in through the real login form."""
+    """``login(user)`` logs the test client in through the real login form (and code step)."""
 
     def _login(user: User, password: str = PASSWORD):
-        response = client.post("/login", data={"email": user.email, "password": password})
+        response = log_in(client, user, password)
         assert response.status_code == 302, response.data[:500]
         return response
 

@@ -112,3 +112,30 @@ def test_create_user_rejects_bad_input_clearly(runner, db):
         ]
     )
     assert duplicate.exit_code != 0 and "exist" in duplicate.output.lower()
+
+
+def test_seed_demo_enrols_the_demo_admin_and_prints_how_to_get_its_codes(runner, db):
+    import re
+
+    import pyotp
+
+    from referral_app.auth import mfa
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalar(select(User).where(User.email == "admin@passerelle.test"))
+    assert admin.mfa_enabled
+    secret = mfa.secret_of(admin)
+    assert f"authenticator key {secret}" in result.output
+    assert len(re.findall(r"\b[0-9a-f]{5}-[0-9a-f]{5}\b", result.output)) == 10
+    assert "mfa-code" in result.output
+    managers = db.session.scalars(select(User).where(User.role == Role.MANAGER)).all()
+    assert managers and all(m.mfa_enabled for m in managers)
+    code = runner.invoke(args=["mfa-code", "admin@passerelle.test"])
+    import time
+
+    totp = pyotp.TOTP(secret)
+    assert code.exit_code == 0
+    assert code.output.strip() in {totp.now(), totp.at(time.time() - 30)}
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and secret not in again.output

@@ -333,6 +333,22 @@ def user_password_link(user_id: int):
     )
 
 
+@bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
+def user_mfa_reset(user_id: int):
+    """Clear a user's second factor (a lost phone); audited, their sessions end."""
+    from referral_app.auth import mfa
+
+    user = _user(user_id)
+    try:
+        mfa.admin_reset(user, actor_id=current_user.id)
+    except mfa.MfaError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        _commit(_("Two-step verification of %(email)s is reset.", email=user.email))
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
 # ---------------------------------------------------------------------------
 # Audit log
 # ---------------------------------------------------------------------------

@@ -74,6 +74,8 @@ def login():
         user.last_login_at = utcnow()
         db.session.commit()
         next_url = _safe_next(request.args.get("next"))
+        if user.mfa_enabled or user.mfa_required:
+            return redirect(url_for("auth.mfa_verify", next=next_url))
         return redirect(next_url or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 

@@ -428,6 +428,10 @@ def identifiers_with_reason(referral_id: int):
     referral = _load(referral_id)
     if not permissions.admin_needs_reason(current_user, referral):
         return redirect(url_for("referrals.detail", referral_id=referral_id))
+    from referral_app.auth import mfa  # a second-factor check within 15 minutes first
+
+    if not mfa.recently_verified():
+        return mfa.reverify_redirect(url_for("referrals.detail", referral_id=referral_id))
     form = IdentifierReasonForm()
     if not form.validate_on_submit():
         flash(_("Give a reason of at least 10 characters."), "danger")

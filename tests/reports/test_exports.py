@@ -16,7 +16,7 @@ from referral_app import patient_data
 from referral_app.models import AuditLog, ExportJob, ReferralState, Role
 from referral_app.reports import exports
 from referral_app.reports.scope import Filters, scope_for
-from tests.conftest import PASSWORD
+from tests.conftest import log_in
 from tests.reports.conftest import add_referral, at
 from workers.exports import run_export
 
@@ -47,7 +47,7 @@ def csv_rows(response) -> list[list[str]]:
 def client_for(app, user):
     """A second browser, logged in as ``user``."""
     other = app.test_client()
-    response = other.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = log_in(other, user)  # and the code step of managers and admins
     assert response.status_code == 302
     return other
 
