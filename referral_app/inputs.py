@@ -22,8 +22,9 @@ MAX_ID = 2**31 - 1
 
 # C0 controls, DEL and C1 controls; tab, newline and carriage return are decided
 # by the kind of text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# Lone surrogates too: no encoding (UTF-8 in PostgreSQL) can store them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def has_control_characters(text: str, *, multiline: bool = False) -> bool:

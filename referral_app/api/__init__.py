@@ -15,7 +15,14 @@ from referral_app.extensions import limiter
 class ErrorBody(ma.Schema):
     code = ma.fields.String()
     message = ma.fields.String()
-    fields = ma.fields.Dict(metadata={"description": "Invalid fields and their messages"})
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": "Invalid fields and their messages"},
+    )
+    existing_referral_id = ma.fields.Integer(
+        metadata={"description": "existing_referral, duplicate: the referral already open"}
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -50,8 +57,10 @@ def _api_rate_key() -> str:
 
 
 def init_api(app: Flask) -> Api:
+    from referral_app.api.schemas import TRANSITION_SCHEMAS
     from referral_app.api.views import BLUEPRINTS
     from referral_app.extensions import csrf
+    from referral_app.inputs import MAX_ID, IdConverter
 
     api = Api(
         app,
@@ -60,6 +69,12 @@ def init_api(app: Flask) -> Api:
             "security": [{"bearerAuth": []}],
         },
     )
+    # Ids in paths are bounded like the converter (``inputs.IdConverter``).
+    api.register_converter(
+        IdConverter, lambda _converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    )
+    for schema in TRANSITION_SCHEMAS.values():  # the transition body's oneOf
+        api.spec.components.schema(schema.__name__, schema=schema)
     for blp in BLUEPRINTS:
         csrf.exempt(blp)  # bearer tokens, no cookies: nothing to forge
         limiter.limit(_api_rate_limit, key_func=_api_rate_key)(blp)

@@ -36,6 +36,7 @@ from werkzeug.exceptions import HTTPException
 
 from referral_app import audit, db_errors, patient_data
 from referral_app.api import tokens
+from referral_app.api.fields import Int
 from referral_app.extensions import db
 from referral_app.models import IdempotencyKey, User
 from referral_app.timeutil import utcnow
@@ -109,9 +110,18 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
 
 
 class Parser(FlaskParser):
-    """Invalid input is a 400, not webargs' default 422."""
+    """Invalid input is a 400, not webargs' default 422; an unknown parameter too.
+
+    webargs ignores unknown query parameters by default: a misspelt filter
+    (``stat=closed``) would silently list everything. The schemas refuse them.
+    """
 
     DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -316,10 +326,8 @@ def protect(blp: Blueprint) -> Blueprint:
 
 
 class PageArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
-    per_page = ma.fields.Integer(
-        load_default=25, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE)
-    )
+    page = Int(load_default=1, low=1, high=100000, query=True)
+    per_page = Int(load_default=25, low=1, high=MAX_PER_PAGE, query=True)
 
 
 class PageMeta(ma.Schema):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+
 import marshmallow as ma
+from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from referral_app.api.core import PageArgs, PageMeta
+from referral_app.api.fields import Id, Int, Text
+from referral_app.inputs import MAX_ID
 from referral_app.models import Language, Phase, ReferralState, TrialStatus, Urgency
+from referral_app.workflow.drafts import TEXT_FIELDS
+from referral_app.workflow.fields import Field as WorkflowField
+from referral_app.workflow.spec import SPECS, EventSpec
 from referral_app.workflow.states import Event
 
 
@@ -18,10 +26,10 @@ def _values(enum_cls) -> list[str]:
 
 
 class TrialQueryArgs(PageArgs):
-    q = fields.String(load_default="", validate=validate.Length(max=100))
-    community = fields.String(validate=validate.Length(max=80))
+    q = Text(load_default="", max_length=100)
+    community = Text(max_length=80)
     status = fields.String(validate=validate.OneOf(_values(TrialStatus)))
-    region = fields.Integer(metadata={"description": "Region id: a recruiting site there"})
+    region = Id(query=True, metadata={"description": "Region id: a recruiting site there"})
     phase = fields.String(validate=validate.OneOf(_values(Phase)))
 
 
@@ -63,36 +71,34 @@ class TrialPage(ma.Schema):
 
 
 class PatientIn(ma.Schema):
-    name = fields.String(validate=validate.Length(max=160))
+    name = Text(max_length=160)
     date_of_birth = fields.Date()
-    health_insurance_number = fields.String(validate=validate.Length(max=20))
-    phone = fields.String(validate=validate.Length(max=40))
+    health_insurance_number = Text(max_length=20)
+    phone = Text(max_length=40)
 
 
 class ReferralIn(ma.Schema):
-    site_id = fields.Integer(required=True)
+    site_id = Id(required=True)
     submit = fields.Boolean(load_default=False)
-    redirect_from = fields.Integer(
-        metadata={"description": "A closed referral to prefill from and link to"}
-    )
+    redirect_from = Id(metadata={"description": "A closed referral to prefill from and link to"})
     urgency = fields.String(validate=validate.OneOf(_values(Urgency)))
     patient_consent = fields.Boolean()
     patient = fields.Nested(PatientIn)
     patient_language = fields.String(validate=validate.OneOf(_values(Language)))
-    patient_region_id = fields.Integer(allow_none=True)
-    diagnosis = fields.String(validate=validate.Length(max=300))
-    histology = fields.String(validate=validate.Length(max=200))
-    stage = fields.String(validate=validate.Length(max=40))
-    biomarkers = fields.String(validate=validate.Length(max=300))
-    ecog = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=4))
-    prior_lines = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=30))
-    clinical_notes = fields.String(validate=validate.Length(max=10000))
+    patient_region_id = Id(allow_none=True)
+    diagnosis = Text(max_length=TEXT_FIELDS["diagnosis"])
+    histology = Text(max_length=TEXT_FIELDS["histology"])
+    stage = Text(max_length=TEXT_FIELDS["stage"])
+    biomarkers = Text(max_length=TEXT_FIELDS["biomarkers"])
+    ecog = Int(allow_none=True, low=0, high=4)
+    prior_lines = Int(allow_none=True, low=0, high=30)
+    clinical_notes = Text(multiline=True, max_length=TEXT_FIELDS["clinical_notes"])
 
 
 class ReferralListArgs(PageArgs):
     box = fields.String(validate=validate.OneOf(["incoming", "outgoing"]))
     state = fields.String(validate=validate.OneOf([*_values(ReferralState), "open", "closed"]))
-    trial = fields.Integer()
+    trial = Id(query=True)
     overdue = fields.Boolean(load_default=False)
 
 
@@ -167,14 +173,115 @@ class ReferralPage(ma.Schema):
     meta = fields.Nested(PageMeta)
 
 
+# -- Transitions: one body schema per event, generated from the workflow's specs ----------
+
+
+def _event_field(f: WorkflowField) -> fields.Field:
+    """The API field of an event's input (``workflow.fields.Field``)."""
+    options = {"required": f.required, "metadata": {"description": str(f.label)}}
+    if not f.required:
+        options["allow_none"] = True
+    if f.kind in ("text", "textarea"):
+        return Text(
+            multiline=f.kind == "textarea",
+            nonblank=f.required,
+            max_length=f.max_length,
+            **options,
+        )
+    if f.kind == "date":
+        return fields.Date(**options)
+    if f.kind == "choice":
+        return fields.String(validate=validate.OneOf([c.value for c in f.choices]), **options)
+    if f.kind in ("site", "trial"):
+        return Id(**options)
+    raise ValueError(f"no API field for the kind {f.kind!r}")
+
+
+def _draft_fields() -> dict[str, fields.Field]:
+    """``save_draft``'s inputs (``drafts.parse_draft``): the draft's own fields, flat."""
+    draft = ReferralIn().fields
+    names = ("urgency", "patient_consent", "patient_language", "patient_region_id", "ecog")
+    result: dict[str, fields.Field] = {name: copy.deepcopy(draft[name]) for name in names}
+    result["prior_lines"] = copy.deepcopy(draft["prior_lines"])
+    result.update({name: copy.deepcopy(draft[name]) for name in TEXT_FIELDS})
+    patient = PatientIn().fields
+    result["patient_name"] = copy.deepcopy(patient["name"])
+    for name in ("date_of_birth", "health_insurance_number", "phone"):
+        result[name] = copy.deepcopy(patient[name])
+    result["site_id"] = Id(metadata={"description": "Point the draft at another site"})
+    return result
+
+
+def _schema_name(event: Event) -> str:
+    return "Transition" + "".join(part.title() for part in event.value.split("_"))
+
+
+def _transition_schema(spec: EventSpec) -> type[ma.Schema]:
+    """``{"event": <this event>, "version": n, …its fields}``; unknown keys refused."""
+    attrs: dict[str, object] = {
+        "event": fields.String(required=True, validate=validate.OneOf([spec.event.value])),
+        "version": Int(
+            required=True,
+            low=0,
+            high=MAX_ID,
+            metadata={"description": "The referral's version, as read (stale: 409)"},
+        ),
+    }
+    if spec.event == Event.SAVE_DRAFT:
+        attrs.update(_draft_fields())
+    else:
+        attrs.update({f.name: _event_field(f) for f in spec.all_fields()})
+    schema = ma.Schema.from_dict(attrs, name=_schema_name(spec.event))
+    schema.__doc__ = f"{spec.label}: the fields of the ``{spec.event.value}`` event."
+    return schema
+
+
+TRANSITION_SCHEMAS: dict[str, type[ma.Schema]] = {
+    spec.event.value: _transition_schema(spec) for spec in SPECS
+}
+
+
 class TransitionIn(ma.Schema):
-    """``event`` and ``version``; other keys are the event's fields."""
+    """The body of a transition: the schema of its ``event`` (``TRANSITION_SCHEMAS``)."""
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        if not isinstance(data, dict):
+            raise ma.ValidationError({"_schema": [_("Send a JSON object.")]})
+        schema = TRANSITION_SCHEMAS.get(data.get("event"))
+        if schema is None:
+            errors = _EventAndVersion().validate(data)
+            errors["event"] = [_("Choose one of the events of the workflow.")]
+            raise ma.ValidationError(errors)
+        return schema().load(data, partial=partial)
+
+
+class _EventAndVersion(ma.Schema):
+    """What every transition has: the errors to name when the event is unknown."""
 
     class Meta:
-        unknown = ma.INCLUDE
+        unknown = ma.EXCLUDE
 
-    event = fields.String(required=True, validate=validate.OneOf(_values(Event)))
-    version = fields.Integer(required=True)
+    event = fields.String(required=True)
+    version = Int(required=True, low=0, high=MAX_ID)
+
+
+def transition_request_body() -> dict:
+    """The OpenAPI request body of a transition: one schema per event, by ``event``."""
+    refs = {
+        event: f"#/components/schemas/{schema.__name__}"
+        for event, schema in TRANSITION_SCHEMAS.items()
+    }
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [{"$ref": ref} for ref in refs.values()],
+                    "discriminator": {"propertyName": "event", "mapping": refs},
+                }
+            }
+        },
+    }
 
 
 class EventOut(ma.Schema):
@@ -194,7 +301,7 @@ class EventList(ma.Schema):
 
 
 class CommentIn(ma.Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    body = Text(multiline=True, required=True, validate=validate.Length(min=1, max=5000))
 
 
 class CommentOut(ma.Schema):

@@ -264,9 +264,13 @@ def get_referral(referral_id: int):
 @referrals_blp.route("/<int:referral_id>/transitions", methods=["POST"])
 @referrals_blp.arguments(schemas.TransitionIn)
 @referrals_blp.response(200, schemas.ReferralOut)
-@referrals_blp.doc(**IDEMPOTENT)
+@referrals_blp.doc(**IDEMPOTENT, requestBody=schemas.transition_request_body())
 def transition(args: dict, referral_id: int):
-    """Apply an event: ``{"event": …, "version": n, …fields the event requires}``."""
+    """Apply an event: ``{"event": …, "version": n, …fields the event requires}``.
+
+    One body schema per event (``TransitionAccept``…, chosen by ``event``), with the
+    fields that event requires; ``available_events`` of a referral says which apply.
+    """
     referral = _visible(referral_id)
     fields = {k: v for k, v in args.items() if k not in ("event", "version")}
     engine.apply_event(

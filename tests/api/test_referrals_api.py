@@ -201,7 +201,14 @@ def test_transition_errors(api_as, cast, db):
     receiver = api_as(cast.receiving["coordinator"])
     url = f"/api/v1/referrals/{referral.id}/transitions"
     v = referral.version
-    status, body = receiver.post(url, json={"event": "enroll", "version": v})
+    # Its fields complete (the document requires them), the event is still illegal here.
+    enroll = {
+        "event": "enroll",
+        "version": v,
+        "enrolled_on": "2024-01-02",
+        "study_subject_id": "S1",
+    }
+    status, body = receiver.post(url, json=enroll)
     assert status == 409 and body["error"]["code"] == "illegal_transition"
     status, body = receiver.post(url, json={"event": "decline", "version": v})
     assert status == 400 and set(body["error"]["fields"]) == {"reason_code", "note"}

@@ -16,8 +16,9 @@ import referral_app
 from referral_app.forms import BaseForm
 from referral_app.models import Centre, Community, Trial, TrialSite, User
 
-# Forms of packages other engineers are reworking; they move to BaseForm with them.
-PENDING = {"referral_app.referrals.forms", "referral_app.auth.forms", "referral_app.auth.password"}
+# Packages being reworked at the same time (login, MFA; the referral form): their
+# forms move to BaseForm with that work.
+PENDING = ("referral_app.referrals.", "referral_app.auth.")
 
 
 def test_every_posted_form_of_the_app_inherits_the_base_form():
@@ -30,7 +31,7 @@ def test_every_posted_form_of_the_app_inherits_the_base_form():
                 and cls.__module__ == info.name
                 and cls is not BaseForm
                 and not issubclass(cls, BaseForm)
-                and info.name not in PENDING
+                and not info.name.startswith(PENDING)
             ):
                 offenders.append(f"{info.name}.{cls.__name__}")
     assert offenders == []
