@@ -31,7 +31,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import delete, or_, update
 from wtforms import StringField, SubmitField
@@ -42,6 +41,7 @@ from referral_app.auth import ratelimit
 from referral_app.auth.session import end_user_sessions, live_session
 from referral_app.auth.views import _safe_next, bp
 from referral_app.extensions import db
+from referral_app.forms import BaseForm
 from referral_app.models import User
 from referral_app.models.session import RecoveryCode
 from referral_app.timeutil import as_utc, utcnow
@@ -267,7 +267,7 @@ def enforce_second_factor():
 # ---------------------------------------------------------------------------
 
 
-class CodeForm(FlaskForm):
+class CodeForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=32)],

@@ -17,7 +17,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -28,6 +27,7 @@ from referral_app.auth.password_links import RESET_MAX_AGE, WELCOME_MAX_AGE, use
 from referral_app.auth.session import current_session, end_user_sessions
 from referral_app.auth.views import bp
 from referral_app.extensions import db, limiter
+from referral_app.forms import BaseForm
 from referral_app.models import (
     Notification,
     NotificationChannel,
@@ -100,12 +100,12 @@ def find_active_user(email: str) -> User | None:
 # ---------------------------------------------------------------------------
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Send me a link"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(BaseForm):
     password = PasswordField(
         _l("New password"),
         validators=[
