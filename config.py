@@ -111,6 +111,8 @@ class Config:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
     # (werkzeug's ProxyFix); 0: none, the socket's address is the client's.
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Strict-Transport-Security max-age; 0 (no header) unless served over HTTPS.
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 0)
     WTF_CSRF_TIME_LIMIT = None  # the session's idle timeout bounds the token
 
     # Failed logins: per account (all addresses), per address and account, and a
@@ -239,6 +241,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
     def __init__(self) -> None:
         missing = [

@@ -5,8 +5,11 @@ Functions take the acting user first and return a bool; none touches the request
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from referral_app.enums import CLINICAL_ROLES, INTAKE_ROLES, Role
@@ -101,3 +104,176 @@ def can_manage_site(user: User, site: TrialSite) -> bool:
 
 def can_manage_community(user: User, community: Community) -> bool:
     return is_admin(user) or (user.is_authenticated and community.leader_id == user.id)
+
+
+def can_open_a_site(user: User) -> bool:
+    """Admins anywhere; coordinators and nurses at their own centre."""
+    return is_admin(user) or (user.is_authenticated and user.role in INTAKE_ROLES)
+
+
+def owns(user: User, row: object) -> bool:
+    """The row is the user's own (a notification, a token, an export job)."""
+    owner = getattr(row, "recipient_id", None) or getattr(row, "user_id", None)
+    return user.is_authenticated and owner == user.id
+
+
+# -- Who gets each route -----------------------------------------------------------
+#
+# Every endpoint of the app is declared here with the rule its view applies, the
+# object of its URL the rule is about, and the answer to those the rule refuses.
+# ``tests/test_route_access.py`` builds the matrix route × role × relation to the
+# object (referring, receiving or third centre; anonymous) from this table and the
+# app's ``url_map``, and checks every answer; a route missing here fails it.
+
+
+@dataclass(frozen=True)
+class Access:
+    """``allows(user, target)`` says who gets the route; others get ``refused``.
+
+    ``allows`` None: anyone, anonymous included. Otherwise anonymous users are sent
+    to the login page (pages) or get 401 (API). ``target``: the URL's object the
+    rule is about ("referral", "site", "community", "owned"), passed to ``allows``.
+    """
+
+    allows: Callable[[User, Any], bool] | None
+    target: str | None = None
+    refused: int = 403
+    # When set, who may know the target exists at all: others get 404 before
+    # ``allows`` is asked (a referral's comments: 404 to a third centre, 403 to a
+    # manager of one of its centres).
+    visible: Callable[[User, Any], bool] | None = None
+
+    def answer(self, user: User | None, target: Any) -> int | None:
+        """None when ``user`` is allowed; else the status they get (401: log in)."""
+        if self.allows is None:
+            return None
+        if user is None or not user.is_authenticated:
+            return 401
+        if self.visible is not None and not self.visible(user, target):
+            return 404
+        return None if self.allows(user, target) else self.refused
+
+
+def _anyone_logged_in(user: User, _target: Any) -> bool:
+    return user.is_authenticated
+
+
+def _dev_mailbox(_user: User, _target: Any) -> bool:
+    return bool(current_app.config.get("SHOW_DEV_MAILBOX"))
+
+
+PUBLIC = Access(None)
+LOGGED_IN = Access(_anyone_logged_in)
+ADMIN = Access(lambda user, _t: is_admin(user))
+REFERRAL = Access(can_view_referral, "referral", refused=404)
+FILE_REFERRAL = Access(lambda user, _t: can_file_referral(user))
+REPORTS = Access(lambda user, _t: can_view_reports(user))
+OWN = Access(owns, "owned", refused=404)
+# Revoking another's token: the page says there is no such token of yours.
+OWN_TOKEN = Access(owns, "owned", refused=302)
+REFERRAL_CLINICAL = Access(
+    lambda user, referral: can_see_patient_data(user, referral),
+    "referral",
+    visible=can_view_referral,
+)
+MANAGE_TRIALS = Access(lambda user, _t: can_manage_trials(user))
+MANAGE_SITE = Access(can_manage_site, "site")
+OPEN_SITE = Access(lambda user, _t: can_open_a_site(user))
+MANAGE_COMMUNITY = Access(can_manage_community, "community")
+DEV_MAILBOX = Access(_dev_mailbox, refused=404)
+
+ROUTES: dict[str, Access] = {
+    "static": PUBLIC,
+    "api-docs.openapi_json": PUBLIC,
+    **{
+        f"public.{name}": PUBLIC
+        for name in ("index", "communities", "community", "join", "centres", "directory")
+    },
+    "public.trial": PUBLIC,
+    "public.figures": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.set_language": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.logout_everywhere": LOGGED_IN,
+    "auth.change_password": LOGGED_IN,
+    "auth.preferences": LOGGED_IN,
+    "main.home": LOGGED_IN,
+    "notifications.index": LOGGED_IN,
+    "notifications.mark_all_read": LOGGED_IN,
+    "notifications.mark_read": OWN,
+    "notifications.open_": OWN,
+    "profile.tokens": LOGGED_IN,
+    "profile.revoke": OWN_TOKEN,
+    "referrals.incoming": LOGGED_IN,
+    "referrals.outgoing": LOGGED_IN,
+    "referrals.new": FILE_REFERRAL,
+    "referrals.new_for_site": FILE_REFERRAL,
+    **{
+        f"referrals.{name}": REFERRAL
+        for name in (
+            "detail",
+            "edit",
+            "comment",
+            "delete",
+            "identifiers_with_reason",
+            "redirect_page",
+            "redirect_to_new",
+            "retarget",
+            "transition",
+        )
+    },
+    "reports.index": REPORTS,
+    "reports.export": REPORTS,
+    "reports.export_job": OWN,
+    "reports.export_status": OWN,
+    "reports.export_download": OWN,
+    "trials.index": LOGGED_IN,
+    "trials.detail": LOGGED_IN,
+    "trials.coverage": LOGGED_IN,
+    "trials.create": MANAGE_TRIALS,
+    "trials.edit": MANAGE_TRIALS,
+    "trials.import_ctgov": MANAGE_TRIALS,
+    "trials.add_site": OPEN_SITE,
+    "trials.edit_site": MANAGE_SITE,
+    "communities.index": LOGGED_IN,
+    "communities.detail": LOGGED_IN,
+    **{
+        f"communities.{name}": MANAGE_COMMUNITY
+        for name in ("add_member", "remove_member", "requests", "approve", "decline")
+    },
+    **{
+        f"admin.{name}": ADMIN
+        for name in (
+            "index",
+            "centres",
+            "centre_form",
+            "communities",
+            "community_form",
+            "users",
+            "user_new",
+            "user_edit",
+            "user_deactivate",
+            "user_reactivate",
+            "user_password_link",
+            "audit_log",
+        )
+    },
+    "outbox.index": ADMIN,
+    "outbox.retry": ADMIN,
+    "dev_mailbox.index": DEV_MAILBOX,
+    "dev_mailbox.message": DEV_MAILBOX,
+    "dev_mailbox.message_html": DEV_MAILBOX,
+    # The API: a personal token; referrals scoped to the two centres.
+    "api_trials.list_trials": LOGGED_IN,
+    "api_trials.get_trial": LOGGED_IN,
+    "api_notifications.list_notifications": LOGGED_IN,
+    "api_referrals.list_referrals": LOGGED_IN,
+    "api_referrals.create_referral": FILE_REFERRAL,
+    **{
+        f"api_referrals.{name}": REFERRAL
+        for name in ("get_referral", "transition", "list_events", "add_comment")
+    },
+    "api_referrals.list_comments": REFERRAL_CLINICAL,
+}

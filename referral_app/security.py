@@ -6,11 +6,15 @@ import contextlib
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 
 MIN_PASSWORD_LENGTH = 10
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
 
 
 def hash_password(plain: str) -> str:
@@ -40,16 +44,27 @@ def verify_password(stored_hash: str | None, plain: str) -> bool:
 
 
 def register_headers(app: Flask) -> None:
+    """Headers on every answer, errors included (``after_request`` runs for them too).
+
+    ``no-store`` on everything but static files: pages and API bodies carry patient
+    data or clinical summaries, and a list that does not today may tomorrow.
+    HSTS only where the app is served over HTTPS (``HSTS_SECONDS``, production).
+    """
+    hsts_seconds = int(app.config.get("HSTS_SECONDS") or 0)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
+            headers.pop("ETag", None)
+        if hsts_seconds:
+            headers.setdefault(
+                "Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains"
+            )
         return response

@@ -218,6 +218,7 @@ def list_referrals(args: dict):
 @referrals_blp.route("", methods=["POST"])
 @referrals_blp.arguments(schemas.ReferralIn)
 @referrals_blp.response(201, schemas.ReferralOut)
+@referrals_blp.alt_response(403, schema=ErrorSchema, description="Not clinical staff")
 @referrals_blp.doc(**IDEMPOTENT)
 def create_referral(args: dict):
     """Create a draft, or submit it at once with ``"submit": true``.
@@ -227,7 +228,7 @@ def create_referral(args: dict):
     """
     user = current_api_user()
     if not permissions.can_file_referral(user):
-        raise ApiError(409, "not_permitted", _("Only clinical staff file referrals."))
+        raise ApiError(403, "forbidden", _("Only clinical staff file referrals."))
     site = db.session.get(TrialSite, args["site_id"])
     if site is None:
         raise ApiError(400, "invalid", _("Invalid fields."), {"site_id": _("No such trial site.")})
