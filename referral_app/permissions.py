@@ -199,6 +199,9 @@ ROUTES: dict[str, Access] = {
     "auth.logout_everywhere": LOGGED_IN,
     "auth.change_password": LOGGED_IN,
     "auth.preferences": LOGGED_IN,
+    "auth.mfa_verify": LOGGED_IN,
+    "auth.mfa_setup": LOGGED_IN,
+    "auth.mfa_disable": LOGGED_IN,
     "main.home": LOGGED_IN,
     "notifications.index": LOGGED_IN,
     "notifications.mark_all_read": LOGGED_IN,
@@ -257,6 +260,7 @@ ROUTES: dict[str, Access] = {
             "user_deactivate",
             "user_reactivate",
             "user_password_link",
+            "user_mfa_reset",
             "audit_log",
         )
     },

@@ -29,7 +29,7 @@ from referral_app.models import (
     Referral,
     Role,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in
 
 ROLES = (Role.COORDINATOR, Role.NURSE, Role.PHYSICIAN, Role.MANAGER, Role.ADMIN)
 RELATIONS = ("referring", "receiving", "third")
@@ -78,7 +78,7 @@ class World:
 
 
 def _log_in(client, user) -> None:
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    response = log_in(client, user, PASSWORD)
     assert response.status_code == 302, response.data[:300]
 
 
