@@ -19,11 +19,11 @@ from flask_babel import gettext as _
 from referral_app import audit, patient_data
 from referral_app.enums import Language, Urgency
 from referral_app.extensions import db
+from referral_app.inputs import MAX_ID, has_control_characters
 from referral_app.models import Referral, Region, TrialSite, User
 from referral_app.timeutil import local_today, utcnow
 from referral_app.workflow import history
 from referral_app.workflow.errors import NotPermitted, TransitionInputError, TransitionRefused
-from referral_app.workflow.fields import MAX_ID
 from referral_app.workflow.guards import site_refusal
 from referral_app.workflow.states import INITIAL_STATE, ROWS, Event, Side
 
@@ -35,6 +35,7 @@ TEXT_FIELDS = {
     "biomarkers": 300,
     "clinical_notes": 10000,
 }
+MULTILINE_FIELDS = ("clinical_notes",)
 IDENTIFIER_FIELDS = ("patient_name", "date_of_birth", "health_insurance_number", "phone")
 # What a redirect copies from the closed referral onto the new draft.
 COPIED_FIELDS = (
@@ -114,6 +115,12 @@ def parse_draft(
     """
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
+    for name in (*TEXT_FIELDS, *IDENTIFIER_FIELDS):
+        value = data.get(name)
+        if isinstance(value, str) and has_control_characters(
+            value, multiline=name in MULTILINE_FIELDS
+        ):
+            errors[name] = _("This field contains a character that is not allowed.")
     _enum(data, "urgency", Urgency, errors, changes)
     _enum(data, "patient_language", Language, errors, changes)
     if "patient_consent" in data:

@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from referral_app import audit, notify, permissions
 from referral_app.extensions import db
+from referral_app.inputs import has_control_characters
 from referral_app.models import Comment, Referral, ReferralEvent, User
 from referral_app.timeutil import utcnow
 from referral_app.workflow import clocks, durations, history
@@ -247,6 +248,10 @@ def add_comment(
     body = (body or "").strip()
     if not body:
         raise TransitionInputError({"body": _("Write a message.")})
+    if has_control_characters(body, multiline=True):
+        raise TransitionInputError(
+            {"body": _("This field contains a character that is not allowed.")}
+        )
     if len(body) > MAX_COMMENT:
         raise TransitionInputError({"body": _("At most %(n)d characters.", n=MAX_COMMENT)})
     if not can_comment(author, referral):

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from referral_app.extensions import db
+from referral_app.inputs import MAX_ID, has_control_characters
 from referral_app.models import Trial, TrialSite
 from referral_app.workflow.errors import TransitionInputError
 
@@ -163,6 +164,8 @@ def parse_fields(fields: tuple[Field, ...], data: Mapping[str, Any]) -> dict[str
 def _parse_value(f: Field, raw: Any) -> Any:
     if f.kind in ("text", "textarea"):
         text = str(raw)
+        if has_control_characters(text, multiline=f.kind == "textarea"):
+            raise ValueError(_("This field contains a character that is not allowed."))
         if len(text) > f.max_length:
             raise ValueError(_("At most %(n)d characters.", n=f.max_length))
         return text
@@ -189,9 +192,6 @@ def parse_date(raw: Any) -> dt.date:
         raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
 
 
-# The largest id the database stores: larger ones name nothing (and PostgreSQL
-# would refuse to compare them with an integer column).
-MAX_ID = 2**31 - 1
 
 
 def _load(model, raw: Any):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.referrals.conftest import cast  # noqa: F401
 from tests.trials.conftest import english, network  # noqa: F401
 
 
