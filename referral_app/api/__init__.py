@@ -5,30 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import flask_smorest
-import marshmallow as ma
 from flask import Flask, current_app, request
 
 from referral_app.api.core import ApiError
+from referral_app.api.schemas import ErrorSchema
 from referral_app.extensions import limiter
-
-
-class ErrorBody(ma.Schema):
-    code = ma.fields.String()
-    message = ma.fields.String()
-    fields = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.String(),
-        metadata={"description": "Invalid fields and their messages"},
-    )
-    existing_referral_id = ma.fields.Integer(
-        metadata={"description": "existing_referral, duplicate: the referral already open"}
-    )
-
-
-class ErrorSchema(ma.Schema):
-    """``{"error": {"code", "message", "fields"?}}`` (documentation only)."""
-
-    error = ma.fields.Nested(ErrorBody)
 
 
 class Api(flask_smorest.Api):

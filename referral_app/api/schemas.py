@@ -22,6 +22,28 @@ def _values(enum_cls) -> list[str]:
     return [m.value for m in enum_cls]
 
 
+# -- Errors ----------------------------------------------------------------------
+
+
+class ErrorBody(ma.Schema):
+    code = ma.fields.String()
+    message = ma.fields.String()
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": "Invalid fields and their messages"},
+    )
+    existing_referral_id = ma.fields.Integer(
+        metadata={"description": "existing_referral, duplicate: the referral already open"}
+    )
+
+
+class ErrorSchema(ma.Schema):
+    """``{"error": {"code", "message", "fields"?}}`` (documentation only)."""
+
+    error = ma.fields.Nested(ErrorBody)
+
+
 # -- Trials -------------------------------------------------------------------
 
 

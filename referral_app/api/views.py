@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from referral_app import patient_data, permissions
-from referral_app.api import ErrorSchema, schemas
+from referral_app.api import schemas
 from referral_app.api.core import (
     IDEMPOTENCY_PARAMETER,
     ApiError,
@@ -218,7 +218,7 @@ def list_referrals(args: dict):
 @referrals_blp.route("", methods=["POST"])
 @referrals_blp.arguments(schemas.ReferralIn)
 @referrals_blp.response(201, schemas.ReferralOut)
-@referrals_blp.alt_response(403, schema=ErrorSchema, description="Not clinical staff")
+@referrals_blp.alt_response(403, schema=schemas.ErrorSchema, description="Not clinical staff")
 @referrals_blp.doc(**IDEMPOTENT)
 def create_referral(args: dict):
     """Create a draft, or submit it at once with ``"submit": true``.
@@ -315,7 +315,7 @@ def _comment_dict(comment) -> dict[str, Any]:
 
 @referrals_blp.route("/<int:referral_id>/comments")
 @referrals_blp.response(200, schemas.CommentList)
-@referrals_blp.alt_response(403, schema=ErrorSchema, description="Not clinical staff")
+@referrals_blp.alt_response(403, schema=schemas.ErrorSchema, description="Not clinical staff")
 def list_comments(referral_id: int):
     """Messages between the two centres: clinical staff of the two centres only."""
     referral = _visible(referral_id)
