@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from referral_app.extensions import db
+from referral_app.inputs import has_control_characters
 from referral_app.models import Centre, Community, Phase, SiteStatus, Trial, TrialStatus
 from referral_app.trials import services
 from referral_app.validators import NCT_PATTERN
@@ -116,6 +119,82 @@ class ImportFileError(ValueError):
     """The file is not a ClinicalTrials.gov studies export."""
 
 
+# What a study's value is, in words: "protocolSection is a list, not an object".
+KIND_NAMES: dict[str, Any] = {
+    "object": _l("an object"),
+    "list": _l("a list"),
+    "text": _l("a text"),
+    "number": _l("a number"),
+    "boolean": _l("true or false"),
+}
+
+
+def kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"
+
+
+class StudyError(ValueError):
+    """One study of the file cannot be read: which field, and what is wrong with it."""
+
+    def __init__(
+        self,
+        field_path: str,
+        *,
+        expected: str | None = None,
+        found: Any = None,
+        problem: str | None = None,
+        value: str | None = None,
+    ):
+        self.field_path, self.expected, self.problem, self.value = (
+            field_path,
+            expected,
+            problem,
+            value,
+        )
+        self.found = kind_of(found) if expected else None
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """The problem in the current language (the web page's; English in the CLI)."""
+        if self.problem == "nct":
+            return _(
+                "%(field)s %(value)s is not an NCT number (NCT and 8 digits)",
+                field=self.field_path,
+                value=repr(self.value),
+            )
+        if self.problem == "title":
+            return _("no title (%(field)s)", field=self.field_path)
+        if self.problem == "control":
+            return _("%(field)s contains a control character", field=self.field_path)
+        return _(
+            "%(field)s is %(found)s, not %(expected)s",
+            field=self.field_path or _("the study"),
+            found=KIND_NAMES[self.found],
+            expected=KIND_NAMES[self.expected],
+        )
+
+
+@dataclass
+class BadStudy:
+    """A study left out: its NCT number, or its position when it has none."""
+
+    nct_number: str | None
+    position: int
+    error: StudyError
+
+    def message(self) -> str:
+        study = self.nct_number or _("study #%(n)d", n=self.position)
+        return _("%(study)s: %(problem)s", study=study, problem=self.error.describe())
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -123,10 +202,14 @@ class ImportReport:
     unchanged: int = 0
     sites_added: int = 0
     sites_updated: int = 0
-    skipped: list[str] = field(default_factory=list)  # studies we could not read
+    bad_studies: list[BadStudy] = field(default_factory=list)  # studies we could not read
     unmatched: list[str] = field(default_factory=list)  # Quebec locations with no centre
     warnings: list[str] = field(default_factory=list)
     trial_ids: list[int] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        return [bad.message() for bad in self.bad_studies]
 
     def summary_lines(self) -> list[str]:
         lines = [
@@ -135,9 +218,8 @@ class ImportReport:
             f"Unmatched Quebec locations: {len(self.unmatched)}",
         ]
         lines += [f"  - {item}" for item in self.unmatched]
-        if self.skipped:
-            lines.append(f"Studies skipped: {len(self.skipped)}")
-            lines += [f"  - {item}" for item in self.skipped]
+        if self.bad_studies:
+            lines.append(f"Studies skipped: {len(self.bad_studies)}")
         if self.warnings:
             lines.append(f"Warnings: {len(self.warnings)}")
             lines += [f"  - {item}" for item in self.warnings]
@@ -167,12 +249,53 @@ def load_studies(source: str | Path | bytes | dict) -> list[dict[str, Any]]:
         studies = data["studies"]
     else:
         raise ImportFileError('Expected a ClinicalTrials.gov export: {"studies": [...]}.')
-    return [s for s in studies if isinstance(s, dict)]
+    return studies  # a study that is not an object is reported by its position
 
 
-def _module(study: dict, name: str) -> dict[str, Any]:
-    value = (study.get("protocolSection") or {}).get(name) or {}
-    return value if isinstance(value, dict) else {}
+# -- Reading a study: the type of every field is checked ------------------------------------
+
+
+def _get(parent: dict[str, Any], key: str, expected: str, path: str) -> Any:
+    """``parent[key]`` if it is of the ``expected`` kind; absent or null: an empty one."""
+    value = parent.get(key)
+    where = f"{path}.{key}" if path else key
+    if value is None:
+        return {"object": {}, "list": [], "text": ""}[expected]
+    if kind_of(value) != expected:
+        raise StudyError(where, expected=expected, found=value)
+    if expected == "text" and has_control_characters(value, multiline=key in MULTILINE_KEYS):
+        raise StudyError(where, problem="control")
+    return value
+
+
+def _items(parent: dict[str, Any], key: str, expected: str, path: str) -> list[Any]:
+    """A list of which every item is of the ``expected`` kind."""
+    values = _get(parent, key, "list", path)
+    for index, value in enumerate(values):
+        if kind_of(value) != expected:
+            raise StudyError(f"{path}.{key}[{index}]", expected=expected, found=value)
+        if expected == "text" and has_control_characters(value):
+            raise StudyError(f"{path}.{key}[{index}]", problem="control")
+    return values
+
+
+MULTILINE_KEYS = {"eligibilityCriteria"}
+PROTOCOL = "protocolSection"
+
+
+def _module(study: dict[str, Any], name: str) -> dict[str, Any]:
+    return _get(_get(study, PROTOCOL, "object", ""), name, "object", PROTOCOL)
+
+
+def nct_of(study: Any) -> str | None:
+    """The study's NCT number when it can be read, to name it in the report."""
+    try:
+        nct = study[PROTOCOL]["identificationModule"]["nctId"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if isinstance(nct, str) and NCT_PATTERN.match(nct.strip().upper()):
+        return nct.strip().upper()
+    return None
 
 
 def map_phase(phases: list[str] | None) -> Phase:
@@ -225,32 +348,72 @@ class StudyRecord:
     locations: list[dict[str, Any]]
 
 
-def parse_study(study: dict[str, Any]) -> StudyRecord:
+def parse_study(study: Any) -> StudyRecord:
+    """The fields we import, each checked for its type; StudyError names a bad one."""
+    if not isinstance(study, dict):
+        raise StudyError("", expected="object", found=study)
+    ident_path = f"{PROTOCOL}.identificationModule"
     ident = _module(study, "identificationModule")
-    nct = str(ident.get("nctId") or "").strip().upper()
+    nct = _get(ident, "nctId", "text", ident_path).strip().upper()
     if not NCT_PATTERN.match(nct):
-        raise ValueError(f"invalid NCT number {nct or '(none)'!r}")
-    title = (ident.get("briefTitle") or ident.get("officialTitle") or "").strip()
+        raise StudyError(f"{ident_path}.nctId", problem="nct", value=nct or "")
+    title = (
+        _get(ident, "briefTitle", "text", ident_path).strip()
+        or _get(ident, "officialTitle", "text", ident_path).strip()
+    )
     if not title:
-        raise ValueError(f"{nct}: no title")
-    raw_status = str(_module(study, "statusModule").get("overallStatus") or "").upper()
-    sponsor = (_module(study, "sponsorCollaboratorsModule").get("leadSponsor") or {}).get("name")
-    conditions = _module(study, "conditionsModule").get("conditions") or []
-    locations = _module(study, "contactsLocationsModule").get("locations") or []
+        raise StudyError(f"{ident_path}.briefTitle", problem="title")
+    acronym = _get(ident, "acronym", "text", ident_path)
+    raw_status = _get(
+        _module(study, "statusModule"), "overallStatus", "text", f"{PROTOCOL}.statusModule"
+    ).upper()
+    sponsors_path = f"{PROTOCOL}.sponsorCollaboratorsModule"
+    lead = _get(
+        _module(study, "sponsorCollaboratorsModule"), "leadSponsor", "object", sponsors_path
+    )
+    sponsor = _get(lead, "name", "text", f"{sponsors_path}.leadSponsor")
+    conditions = _items(
+        _module(study, "conditionsModule"), "conditions", "text", f"{PROTOCOL}.conditionsModule"
+    )
+    phases = _items(_module(study, "designModule"), "phases", "text", f"{PROTOCOL}.designModule")
+    eligibility = _get(
+        _module(study, "eligibilityModule"),
+        "eligibilityCriteria",
+        "text",
+        f"{PROTOCOL}.eligibilityModule",
+    )
+    locations_path = f"{PROTOCOL}.contactsLocationsModule"
+    locations = _items(
+        _module(study, "contactsLocationsModule"), "locations", "object", locations_path
+    )
     return StudyRecord(
         nct_number=nct,
         title=title[:500],
-        acronym=(ident.get("acronym") or "").strip()[:60] or None,
-        sponsor=(sponsor or "").strip()[:200],
-        phase=map_phase(_module(study, "designModule").get("phases")),
+        acronym=acronym.strip()[:60] or None,
+        sponsor=sponsor.strip()[:200],
+        phase=map_phase(phases),
         status=OVERALL_STATUS.get(raw_status),
         raw_status=raw_status,
-        conditions=[str(c).strip() for c in conditions if str(c).strip()],
-        eligibility=brief_eligibility(
-            _module(study, "eligibilityModule").get("eligibilityCriteria")
-        ),
-        locations=[loc for loc in locations if isinstance(loc, dict)],
+        conditions=[c.strip() for c in conditions if c.strip()],
+        eligibility=brief_eligibility(eligibility),
+        locations=[
+            _location(loc, f"{locations_path}.locations[{i}]") for i, loc in enumerate(locations)
+        ],
     )
+
+
+def _location(location: dict[str, Any], path: str) -> dict[str, Any]:
+    """A location's fields we read, checked: facility, city, state, country, status."""
+    read = {key: _get(location, key, "text", path) for key in LOCATION_KEYS}
+    contacts = _items(location, "contacts", "object", path)
+    read["contacts"] = [
+        {key: _get(contact, key, "text", f"{path}.contacts[{i}]") for key in ("role", "name")}
+        for i, contact in enumerate(contacts)
+    ]
+    return read
+
+
+LOCATION_KEYS = ("facility", "city", "state", "country", "status")
 
 
 # ---------------------------------------------------------------------------
@@ -315,11 +478,11 @@ def import_studies(
         list(db.session.scalars(select(Centre).where(Centre.is_active.is_(True))))
     )
     report = ImportReport()
-    for index, study in enumerate(studies, start=1):
+    for position, study in enumerate(studies, start=1):
         try:
             record = parse_study(study)
-        except ValueError as error:
-            report.skipped.append(f"study #{index}: {error}")
+        except StudyError as error:
+            report.bad_studies.append(BadStudy(nct_of(study), position, error))
             continue
         _import_one(record, community_id, matcher, report, actor_id)
     db.session.flush()

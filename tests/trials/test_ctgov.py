@@ -135,7 +135,11 @@ def test_bad_files_are_refused_clearly(network, db, tmp_path):
 
 def test_cli_command_prints_a_summary(network, runner, db):
     result = runner.invoke(args=["import-ctgov", str(SAMPLE), "--community", "thoracic"])
-    assert result.exit_code == 0, result.output
+    # The sample's third study has no NCT number: left out, named, and a failing exit.
+    assert result.exit_code == 1, result.output
+    assert "Skipped study #3: protocolSection.identificationModule.nctId 'NOT-AN-NCT'" in (
+        result.output
+    )
     assert "Trials created: 2, updated: 0" in result.output
     assert "Sites added: 4" in result.output
     assert "Unmatched Quebec locations: 1" in result.output
