@@ -6,16 +6,18 @@
   'use strict';
 
   function fill() {
-    var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash || '');
     var box = document.querySelector('[data-fragment-token]');
-    if (!match || !box) return;
-    var input = box.querySelector('input[name="token"]');
+    var input = box && box.querySelector('input[name="token"]');
     if (!input) return;
-    input.value = decodeURIComponent(match[1]);
-    box.hidden = true;
-    if (window.history && window.history.replaceState) {
-      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash || '');
+    if (match) {
+      input.value = decodeURIComponent(match[1]);
+      if (window.history && window.history.replaceState) {
+        window.history.replaceState(null, '', window.location.pathname + window.location.search);
+      }
     }
+    // Filled from the link (or kept after a refused password): nothing to paste.
+    if (input.value) box.hidden = true;
   }
 
   if (document.readyState === 'loading') {
