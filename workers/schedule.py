@@ -24,6 +24,10 @@ def beat_schedule(app: Flask) -> dict:
             "task": "passerelle.purge_idempotency_keys",
             "schedule": crontab(hour=3, minute=10),
         },
+        "purge-old-sessions": {
+            "task": "passerelle.purge_old_sessions",
+            "schedule": crontab(hour=3, minute=20),
+        },
         # Trial news: one digest per community, Monday morning (idempotent per ISO week).
         "trial-news-weekly-digest": {
             "task": "passerelle.trial_news.weekly_digest",

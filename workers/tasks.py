@@ -62,6 +62,16 @@ def send_digest(self, user_id: int) -> str:
     return outcome.status
 
 
+@shared_task(name="passerelle.purge_old_sessions")
+def purge_old_sessions() -> int:
+    """Daily: delete login-session rows older than 30 days (long ended)."""
+    from referral_app.auth.session import purge_old_sessions as purge
+
+    count = purge()
+    db.session.commit()
+    return count
+
+
 @shared_task(name="passerelle.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Daily: forget the answers of API writes older than a day."""

@@ -18,7 +18,7 @@ import secrets
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from referral_app.extensions import db, login_manager
 from referral_app.models import User
@@ -26,6 +26,8 @@ from referral_app.models.session import UserSession
 from referral_app.timeutil import as_utc, utcnow
 
 TOUCH_EVERY = dt.timedelta(minutes=1)
+# Rows are kept this long after login (who was logged in when), then purged daily.
+KEEP_ROWS = dt.timedelta(days=30)
 SESSION_KEY = "sid"
 _NOT_LOADED = object()
 EXPIRED_MESSAGES = {
@@ -82,6 +84,14 @@ def end_user_sessions(user_id: int, reason: str, *, keep: UserSession | None = N
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
     return db.session.execute(query).rowcount
+
+
+def purge_old_sessions(now: dt.datetime | None = None) -> int:
+    """Delete rows created more than ``KEEP_ROWS`` ago (all long ended); the caller commits."""
+    result = db.session.execute(
+        delete(UserSession).where(UserSession.created_at < (now or utcnow()) - KEEP_ROWS)
+    )
+    return result.rowcount
 
 
 def _load_row() -> UserSession | None:

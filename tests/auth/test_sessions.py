@@ -148,3 +148,22 @@ def test_a_cookie_without_a_server_session_is_refused(app, make, db):
         session["_user_id"] = str(user.id)
         session["sid"] = "no-such-token"
     assert other.get("/home").status_code == 302
+
+
+def test_rows_older_than_thirty_days_are_purged_daily(app, client, make, db, login):
+    from referral_app.auth.session import purge_old_sessions
+    from workers.schedule import beat_schedule
+
+    user = make.user()
+    db.session.commit()
+    login(user)
+    client.post("/logout")
+    login(user)
+    old, recent = db.session.scalars(select(UserSession).order_by(UserSession.id)).all()
+    old.created_at = utcnow() - dt.timedelta(days=31)
+    db.session.commit()
+    assert purge_old_sessions() == 1
+    db.session.commit()
+    assert db.session.scalars(select(UserSession.id)).all() == [recent.id]
+    assert client.get("/home").status_code == 200
+    assert beat_schedule(app)["purge-old-sessions"]["task"] == "passerelle.purge_old_sessions"
