@@ -15,7 +15,9 @@ class _FormParser(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms: list[list[tuple[str, str]]] = []
+        self.actions: list[str | None] = []
         self._form: list[tuple[str, str]] | None = None
+        self._action: str | None = None
         self._select: tuple[str, bool] | None = None
         self._options: list[tuple[str, bool]] = []
         self._textarea: str | None = None
@@ -25,6 +27,7 @@ class _FormParser(HTMLParser):
         a = dict(attrs)
         if tag == "form" and (a.get("method") or "get").lower() == "post":
             self._form = []
+            self._action = a.get("action") or None
         if self._form is None:
             return
         if tag == "input":
@@ -61,6 +64,7 @@ class _FormParser(HTMLParser):
             self._textarea = None
         elif tag == "form":
             self.forms.append(self._form)
+            self.actions.append(self._action)
             self._form = None
 
 
@@ -76,6 +80,19 @@ def page_form(html: str, having: str | None = None) -> dict[str, list[str]]:
                 data.setdefault(name, []).append(value)
             return data
     raise AssertionError(f"no posted form with {having!r}")
+
+
+def page_forms(html: str) -> list[tuple[str | None, dict[str, list[str]]]]:
+    """Every posted form of the page: its action (None: the page itself) and values."""
+    parser = _FormParser()
+    parser.feed(html)
+    found = []
+    for action, form in zip(parser.actions, parser.forms, strict=True):
+        data: dict[str, list[str]] = {}
+        for name, value in form:
+            data.setdefault(name, []).append(value)
+        found.append((action, data))
+    return found
 
 
 def post_page_form(client, path: str, *, having: str | None = None, action=None, **changes):
