@@ -32,8 +32,9 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         if _wants_json():
-            return _json_error(error.name.lower().replace(" ", "_"), error.description, status)
-        message = _too_large() if status == 413 else _message(status)
+            description = too_large_message() if status == 413 else error.description
+            return _json_error(error.name.lower().replace(" ", "_"), description, status)
+        message = too_large_message() if status == 413 else _message(status)
         return render_template("errors/error.html", status=status, message=message), status
 
     @app.errorhandler(OperationalError)
@@ -76,7 +77,7 @@ def log_unhandled(app: Flask, error: Exception) -> None:
     app.logger.exception("Unhandled error on %s %s", request.method, request.path)
 
 
-def _too_large() -> str:
+def too_large_message() -> str:
     """What was too large, and the limit (``inputs``: forms are refused unread)."""
     if request.mimetype == "application/x-www-form-urlencoded" and request.max_form_memory_size:
         return _(

@@ -37,6 +37,7 @@ from werkzeug.exceptions import HTTPException
 from referral_app import audit, db_errors, patient_data
 from referral_app.api import tokens
 from referral_app.api.fields import Int
+from referral_app.errors import too_large_message
 from referral_app.extensions import db
 from referral_app.models import IdempotencyKey, User
 from referral_app.timeutil import utcnow
@@ -302,6 +303,8 @@ def _handle_http_exception(error: HTTPException):
             fields.update(flatten_messages(messages))
         return error_response(400, "invalid", _("The request has invalid fields."), fields)
     code = (error.name or "error").lower().replace(" ", "_")
+    if status == 413:
+        return error_response(status, code, too_large_message())
     return error_response(status, code, data.get("message") or error.description or code)
 
 

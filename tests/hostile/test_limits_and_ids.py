@@ -65,7 +65,10 @@ def test_an_api_body_over_the_limit_is_a_json_413(client, db, network):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 413
-    assert response.get_json()["error"]["code"] == "request_entity_too_large"
+    assert response.get_json()["error"] == {
+        "code": "request_entity_too_large",
+        "message": "Ce que vous avez envoyé est trop volumineux : au plus 2 Mo.",
+    }
 
 
 def _int_rules(app):
