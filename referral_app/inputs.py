@@ -5,7 +5,8 @@ One place for the rules every form, API schema and URL shares (issue 11):
 - a request body is at most ``MAX_CONTENT_LENGTH``; an urlencoded form at most
   ``MAX_FORM_MEMORY_SIZE`` (refused from its ``Content-Length``, before it is read);
 - an id in a URL is at most ``MAX_ID`` (the database's integer): larger ones name
-  nothing and answer 404 instead of reaching PostgreSQL;
+  nothing and answer 404 instead of reaching PostgreSQL; a path segment with a
+  control character answers 404 too;
 - text holds no control character (NUL…) but tab, and newline and carriage
   return in multi-line text; a query-string parameter with one is a 400.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, abort, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 # The largest id the database stores (a 32-bit signed integer).
 MAX_ID = 2**31 - 1
@@ -59,9 +60,24 @@ class IdConverter(IntegerConverter):
     regex = _at_most(MAX_ID)
 
 
+class NameConverter(UnicodeConverter):
+    """``<slug>``, ``<string:…>``: a path segment without control characters (else 404).
+
+    A NUL in a slug used to reach PostgreSQL, which refuses it: a 500.
+    """
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):  # noqa: A002
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        refused = _CONTROL_OR_NEWLINE.pattern[1:-1]  # the class, without its brackets
+        self.regex = self.regex.replace("[^/]", f"[^/{refused}]")
+
+
 def install_converters(app: Flask) -> None:
-    """Before any route is added: every ``<int:…>`` of the app is bounded."""
+    """Before any route is added: every ``<int:…>`` of the app is bounded, and no
+    path segment holds a control character."""
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = NameConverter
+    app.url_map.converters["string"] = NameConverter
 
 
 def _refuse_oversized_form():

@@ -3,11 +3,12 @@ characters in the address. Each answers a clear 4xx page (or JSON error), never 
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from referral_app.inputs import MAX_ID, IdConverter
+from referral_app.inputs import MAX_ID, IdConverter, NameConverter
 
 BIG = 3 * 1024 * 1024  # above MAX_CONTENT_LENGTH (2 MB)
 
@@ -110,3 +111,22 @@ def test_control_characters_in_the_query_string_are_a_400(client, login, network
     for path in ("/trials", "/admin/users", "/admin/audit", "/reports/"):
         response = client.get(f"{path}?{query}")
         assert response.status_code == 400, (path, response.status_code)
+
+
+@pytest.mark.parametrize("segment", ["a%00b", "%01", "x%0Ay", "%7F"])
+def test_a_control_character_in_a_path_segment_answers_404(app, client, login, network, segment):
+    """A NUL in a slug (/communities/<slug>) used to reach PostgreSQL: a 500."""
+    login(network.admin)
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/static") or not any(
+            isinstance(c, NameConverter) for c in rule._converters.values()
+        ):
+            continue
+        path = re.sub(r"<int:[^>]+>", "1", rule.rule)
+        path = re.sub(r"<[^>]+>", segment, path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            status = client.open(path, method=method).status_code
+            if status != 404:
+                failures.append((method, rule.rule, status))
+    assert failures == [], failures
