@@ -91,6 +91,10 @@ class BaseForm(FlaskForm):
             # given other data (report filters from the query string) is the
             # caller's business.
             form._reads_request_body = formdata is _Auto and form.is_submitted()
+            if form._reads_request_body and request.is_json:
+                # The pages post forms, never JSON (Flask-WTF would read any JSON
+                # value, a list or a nesting too deep, as the form: a 500).
+                return request.form
             return super().wrap_formdata(form, formdata)
 
     _reads_request_body = False

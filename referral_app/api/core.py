@@ -124,6 +124,14 @@ class Parser(FlaskParser):
         "querystring": None,
     }
 
+    def load_json(self, req, schema):
+        """Invalid JSON the decoder chokes on (nested 100,000 deep, an integer of
+        5,000 digits) is invalid JSON too, not a 500."""
+        try:
+            return super().load_json(req, schema)
+        except (RecursionError, ValueError) as error:
+            return self._handle_invalid_json_error(error, req, schema)
+
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
