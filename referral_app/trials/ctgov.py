@@ -239,7 +239,9 @@ def load_studies(source: str | Path | bytes | dict) -> list[dict[str, Any]]:
         try:
             raw = source if isinstance(source, bytes) else Path(source).read_bytes()
             data = json.loads(raw)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, ValueError, RecursionError) as error:
+            # ValueError: invalid JSON, UTF-8 or a 5,000-digit number; RecursionError:
+            # arrays nested too deep for the decoder.
             raise ImportFileError(f"Cannot read the file as JSON: {error}") from None
     if isinstance(data, list):  # an array of studies
         studies = data

@@ -176,3 +176,18 @@ def test_the_cli_names_each_bad_study_on_one_line_and_fails(network, runner, db,
     assert "Trials created: 1" in result.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Trial.id))) == 1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 100_000, b'{"studies": [' + b"1" * 5000 + b"]}"],
+    ids=["nested too deep", "a 5,000-digit number"],
+)
+def test_json_the_decoder_chokes_on_is_a_clear_refusal(network, runner, db, tmp_path, raw):
+    with pytest.raises(ctgov.ImportFileError, match="Cannot read the file as JSON"):
+        ctgov.import_studies(raw)
+    path = tmp_path / "studies.json"
+    path.write_bytes(raw)
+    result = runner.invoke(args=["import-ctgov", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Cannot read the file as JSON" in result.output
