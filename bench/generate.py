@@ -113,6 +113,26 @@ def generate(
     return counts
 
 
+def ensure(
+    url: str, referrals: int, *, regenerate: bool = False, log: Callable[[str], None] = print
+) -> dict[str, int]:
+    """Fill ``url`` unless it already holds exactly ``referrals`` referrals; the row counts."""
+    from referral_app.extensions import db
+
+    ensure_database(url)
+    app = make_app(url)
+    with app.app_context():
+        try:
+            counts = row_counts(db.engine)
+        except sa.exc.ProgrammingError:
+            counts = None
+        db.engine.dispose()
+    if regenerate or counts is None or counts["referrals"] != referrals:
+        log(f"Generating {referrals:,} referrals in {url} …")
+        counts = generate(url, referrals=referrals, log=log)
+    return counts
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
     names = ("centres", "trials", "trial_sites", "users", "referrals", "referral_events")
     with engine.connect() as conn:

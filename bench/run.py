@@ -25,7 +25,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.generate import bench_url, ensure_database, generate, make_app, row_counts
+from bench.generate import bench_url, ensure, make_app, row_counts
 
 RESULTS = Path(__file__).parent / "results" / "latest.md"
 
@@ -173,20 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
-    ensure_database(args.url)
+    ensure(args.url, args.referrals, regenerate=args.regenerate)
     app = make_app(args.url)
-    with app.app_context():
-        from referral_app.extensions import db
-
-        try:
-            counts = row_counts(db.engine)
-        except sa.exc.ProgrammingError:
-            counts = None
-        db.engine.dispose()
-    if args.regenerate or counts is None or counts["referrals"] != args.referrals:
-        print(f"Generating {args.referrals:,} referrals in {args.url} …", flush=True)
-        generate(args.url, referrals=args.referrals)
-        app = make_app(args.url)
     with app.app_context():
         from flask_babel import force_locale
 
