@@ -65,11 +65,19 @@ class RedisServer:
 class WebServer:
     """gunicorn, two sync workers, production configuration."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_dir: Path,
+        args: tuple[str, ...] = (),
+        app: str = "wsgi:app",
+        ready_path: str = "/login",
+    ):
         self.args = list(args)  # more gunicorn options (an access log…)
+        self.app, self.ready_path = app, ready_path
         self.port = free_port()
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-        self.log_path = log_dir / "gunicorn.log"
+        self.log_path = log_dir / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
     @property
@@ -80,7 +88,7 @@ class WebServer:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [str(gunicorn), "-w", "2", "-k", "sync", "--no-control-socket",
                    "-b", f"127.0.0.1:{self.port}", "--timeout", "60", *self.args,
-                   "wsgi:app"]  # fmt: skip
+                   self.app]  # fmt: skip
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
@@ -92,7 +100,7 @@ class WebServer:
         if self.process.poll() is not None:
             raise AssertionError("gunicorn exited:\n" + self.log())
         try:
-            with urllib.request.urlopen(self.url + "/login", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as response:  # noqa: S310
                 return response.status == 200
         except (urllib.error.URLError, OSError):
             return False

@@ -137,17 +137,22 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
         self.publisher = publisher_app(broker_url, self.queue)
 
-    def start(self, pool: str = "prefork") -> WorkerProcess:
+    def start(
+        self,
+        pool: str = "prefork",
+        concurrency: int = 1,
+        app: str = "tests.workers.celery_entry:celery",
+    ) -> WorkerProcess:
         celery = Path(sys.executable).with_name("celery")
         command = [
             str(celery),
             "-A",
-            "tests.workers.celery_entry:celery",
+            app,
             "worker",
             "-P",
             pool,
             "-c",
-            "1",
+            str(concurrency),
             "-Q",
             self.queue,
             "-n",
