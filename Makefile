@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run install test test-sqlite test-postgres lint format translations bench clean
+.PHONY: run install test test-sqlite test-postgres lint format translations bench bench-load clean
 
 $(BIN)/activate: requirements.txt
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,11 @@ translations: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# Under load (wrk, 8 connections; installs wrk with apt-get when missing): bench/results/load.md
+bench-load: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) instance
