@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from bench.generate import USERS_PER_CENTRE, bench_url, ensure
-from tests.faults.conftest import RedisServer, WebServer
+from tests.faults.conftest import RedisServer, WebServer, _named
 from tests.services import free_port
 from tests.workers.support import SmtpSink, WorkerProcess, wait_for
 
@@ -114,13 +114,46 @@ class Stack:
         self.worker.start(concurrency=self.concurrency, app="workers.celery_app:celery")
         self.parts.append(self.worker)
         env = {**shared, "CELERY_QUEUE": self.worker.queue}
-        self.app = self._add(WebServer(env, self.workdir).start())
-        bare_env = {**env, "BARE_CENTRE_ID": str(self.centre_id)}
+        web_env = {**env, "DATABASE_URL": _named(self.url, "bench-load-web")}
+        self.app = self._add(WebServer(web_env, self.workdir).start())
+        bare_env = {**env, "DATABASE_URL": _named(self.url, "bench-load-bare")}
+        bare_env["BARE_CENTRE_ID"] = str(self.centre_id)
         self.bare = self._add(
             WebServer(bare_env, self.workdir, app="bench.bare:app", ready_path="/bare/ready")
         )
         self.bare.start()
         return self
+
+    def settle(self, timeout: float = 120) -> None:
+        """Wait until the servers have finished the requests wrk left behind.
+
+        wrk closes its connections at the end of a run, but gunicorn's sync workers
+        still answer the requests already accepted: after a slow endpoint that is
+        tens of seconds of work, which must not count against the next one.
+        """
+        import requests
+
+        engine = sa.create_engine(self.url)
+        busy = sa.text(
+            "SELECT pid, state, left(query, 60) FROM pg_stat_activity WHERE state <> 'idle' "
+            "AND application_name IN ('bench-load-web', 'bench-load-bare')"
+        )
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+
+                def idle() -> bool:
+                    return not conn.execute(busy).all() and not conn.execute(busy).all()
+
+                try:
+                    wait_for(idle, timeout=timeout, interval=0.2, message="idle servers")
+                except AssertionError:
+                    print(f"  still busy after {timeout:.0f} s: {conn.execute(busy).all()}")
+        finally:
+            engine.dispose()
+        for base in (self.app.url, self.bare.url):  # one answer from each worker's queue
+            for _ in range(2):
+                requests.get(base + "/bare/ready" if base == self.bare.url else base + "/login",
+                             timeout=timeout)  # fmt: skip
 
     def _add(self, part):
         self.parts.append(part)
@@ -498,12 +531,15 @@ def measure(
     base = stack.bare.url if endpoint.server == "bare" else stack.app.url
     headers = cast.headers.get(endpoint.who, "")
     connections = endpoint.connections or args.connections
+    stack.settle()
     if endpoint.warmup and args.warmup > 0:
         run_wrk(wrk, base, endpoint.requests(cast, state), headers, args.warmup, connections,
                 endpoint.expect, workdir)  # fmt: skip
+        stack.settle()
     lines = endpoint.requests(cast, state)
     if not lines:
-        raise RuntimeError(f"nothing to send for {endpoint.name}")
+        print(f"  nothing to send for {endpoint.name}")
+        return Result(endpoint, 0.0, 0.0, 0.0, 0.0, 0, 0, time.time(), time.time())
     if lines[0].startswith("GET"):
         probe(base, lines[0].split("\t")[1], headers, endpoint.expect)
     started = time.time()
@@ -676,6 +712,14 @@ def report(results, mail: Notifications | None, counts, args, server_version: st
         "referral this run created is acknowledged. "
         "Ratio = req/s ÷ the matching bare baseline's req/s (JSON or page).",
         "",
+        f"Load average (1 min) just before the run: {args.load_before:.2f}"
+        + (
+            ": other work shared the 2 cores, so the absolute figures are low "
+            "(the ratios, measured in the same conditions, less so)."
+            if args.load_before > 1.0
+            else "."
+        ),
+        "",
         "| Endpoint | req/s | p50 (ms) | p95 (ms) | p99 (ms) | Errors | Ratio | Targets |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
@@ -756,6 +800,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     wrk = ensure_wrk()
+    args.load_before = os.getloadavg()[0]
     counts = ensure(args.url, args.referrals, regenerate=args.regenerate)
     cast = prepare(args.url)
     chosen = [e for e in endpoints(args.url, args.duration)
