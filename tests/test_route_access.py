@@ -277,16 +277,16 @@ def test_hsts_only_where_configured(app, client, monkeypatch):
     assert TestingConfig.HSTS_SECONDS == 0
 
 
-def test_hsts_header_in_production_mode(app_config):
-    from referral_app import create_app
+def test_hsts_header_when_configured():
+    """``register_headers`` on a bare Flask app: no database, nothing to leak."""
+    from flask import Flask
 
-    class Https(type(app_config)):
-        HSTS_SECONDS = 31536000
+    from referral_app.security import register_headers
 
-    https_app = create_app(Https())
-    with https_app.app_context():
-        response = https_app.test_client().get("/")
-        assert response.headers["Strict-Transport-Security"] == (
-            "max-age=31536000; includeSubDomains"
-        )
-        _db.engine.dispose()
+    bare = Flask(__name__)
+    bare.config["HSTS_SECONDS"] = 31536000
+    register_headers(bare)
+    bare.add_url_rule("/", "index", lambda: "ok")
+    response = bare.test_client().get("/")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from referral_app.forms import BaseForm
 from referral_app.labels import URGENCY_LABELS
 from referral_app.models import Language, Referral, Urgency
 from referral_app.patient_data import PatientIdentifiers
@@ -24,7 +24,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(BaseForm):
     """The draft: urgency, consent, identifiers, region, clinical summary."""
 
     version = HiddenField()
@@ -107,7 +107,7 @@ class ReferralForm(FlaskForm):
                 self.form_errors.append(message)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     body = TextAreaField(
         _l("Message to the other centre"),
         validators=[DataRequired(), Length(max=5000)],
@@ -115,7 +115,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class IdentifierReasonForm(FlaskForm):
+class IdentifierReasonForm(BaseForm):
     reason = TextAreaField(
         _l("Why do you need to see this patient's identifiers?"),
         validators=[DataRequired(), Length(min=10, max=1000)],

@@ -43,15 +43,19 @@ def test_forwarded_for_is_honoured_behind_one_trusted_proxy(app_with_proxies):
     assert _address(app_with_proxies(2), **spoofed) == "1.2.3.4"
 
 
-def test_trusted_proxies_comes_from_the_environment(monkeypatch):
-    import importlib
+def test_trusted_proxies_comes_from_the_environment():
+    """Read in a fresh interpreter: reloading ``config`` here would replace its classes
+    (``ConfigError``…) under the other tests' feet."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    import config
-
-    monkeypatch.setenv("TRUSTED_PROXIES", "2")
-    reloaded = importlib.reload(config)
-    try:
-        assert reloaded.Config.TRUSTED_PROXIES == 2
-    finally:
-        monkeypatch.delenv("TRUSTED_PROXIES")
-        importlib.reload(config)
+    root = Path(__file__).resolve().parents[2]
+    read = "import config; print(config.Config.TRUSTED_PROXIES)"
+    for value, expected in (("2", "2"), ("", "0")):
+        env = {**os.environ, "TRUSTED_PROXIES": value}
+        done = subprocess.run(
+            [sys.executable, "-c", read], cwd=root, env=env, capture_output=True, text=True
+        )
+        assert done.stdout.strip() == expected, done.stderr

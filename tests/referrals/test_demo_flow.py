@@ -25,6 +25,7 @@ from referral_app.models import (
 )
 from referral_app.seeding import seed_demo
 from referral_app.timeutil import local_today
+from tests.forms import page_form
 
 S = ReferralState
 
@@ -48,10 +49,12 @@ def _jgh_site(db) -> TrialSite:
 
 
 def _file(client, site: TrialSite, hin: str, dob: str) -> int:
-    form = {
-        "action": "submit",
+    """Fill the page's form as a person would (every field it sends), then submit."""
+    path = f"/referrals/new/{site.id}"
+    form = page_form(client.get(path).text, having="diagnosis")
+    typed = {
         "urgency": "routine",
-        "patient_consent": "y",
+        "patient_consent": ["", "y"],  # ticked: the hidden companion and the box
         "patient_name": "Demo Patient",
         "date_of_birth": dob,
         "health_insurance_number": hin,
@@ -62,7 +65,9 @@ def _file(client, site: TrialSite, hin: str, dob: str) -> int:
         "ecog": "1",
         "prior_lines": "0",
     }
-    response = client.post(f"/referrals/new/{site.id}", data=form)
+    form.update({k: v if isinstance(v, list) else [v] for k, v in typed.items()})
+    form["action"] = ["submit"]
+    response = client.post(path, data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     return int(re.search(r"/referrals/(\d+)$", response.headers["Location"]).group(1))
 
