@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from config import QUEBEC_TIME_ZONE as TZ
 from config import TestingConfig
+from referral_app.workflow.queue import queue_rank_sql
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/passerelle_bench"
 BULK_TABLES = ("referrals", "referral_events")
@@ -537,6 +538,13 @@ def _referrals(conn, centres: int, count: int) -> None:
             """
         ),
         {"per": USERS_PER_CENTRE, **_clock_settings()},
+    )
+    # The inbox order, by the engine's own rule rendered as SQL (workflow.queue).
+    referrals = sa.table(
+        "referrals", sa.column("state"), sa.column("urgency"), sa.column("queue_rank")
+    )
+    conn.execute(
+        referrals.update().values(queue_rank=queue_rank_sql(referrals.c.state, referrals.c.urgency))
     )
     conn.execute(
         sa.text("SELECT setval(pg_get_serial_sequence('referrals', 'id'), :n)"), {"n": count}

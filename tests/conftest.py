@@ -17,6 +17,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from config import TestingConfig
@@ -274,6 +275,34 @@ class Factory:
             .limit(1)
         )
         return found or self.user(site.centre, Role.COORDINATOR)
+
+
+@pytest.fixture
+def count_queries(db):
+    """``with count_queries() as counter: ...``; ``counter.count`` statements ran.
+
+    Query discipline (``tests/referrals/test_query_discipline.py``) and the list tests use it:
+    a list whose count grows with its rows loads something per row.
+    """
+    from contextlib import contextmanager
+
+    class Counter:
+        count = 0
+
+    @contextmanager
+    def _count():
+        counter = Counter()
+
+        def before(*_args, **_kwargs):
+            counter.count += 1
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return _count
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_an_unreachable_database_is_a_503_that_claims_nothing(client, login, mak
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("could not connect to server"))
 
-    monkeypatch.setattr(services, "incoming_query", unreachable)
+    monkeypatch.setattr(services, "keyset_page", unreachable)
     response = client.get("/referrals/incoming")
     assert response.status_code == 503
     assert "may not have been saved" in response.get_data(as_text=True)

@@ -103,3 +103,33 @@ def test_the_clock_migration_fills_what_the_workflow_writes(database_url, app_co
         db.engine.dispose()
     assert any(row[6] for row in written)  # some questions were asked
     assert filled == written
+
+
+def test_the_inbox_order_migration_fills_what_the_engine_writes(database_url, app_config, tmp_path):
+    """Referrals in every state, made by the workflow; ``queue_rank`` dropped
+    (downgrade to 0005) and backfilled by 0006: the engine's ranks come back."""
+    from flask_migrate import downgrade
+
+    from referral_app.reports.demo import seed_demo_referrals
+    from referral_app.seeding import seed_demo
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'queue.db'}"
+    else:
+        url = _fresh_postgres_database(database_url, "_queue")
+    app = _migrated_app(url, app_config)
+    query = sa.text("SELECT id, state, urgency, queue_rank FROM referrals ORDER BY id")
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        seed_demo_referrals(80)
+        db.session.commit()
+        written = db.session.execute(query).all()
+        db.session.remove()
+        downgrade(revision="0005")
+        upgrade()
+        filled = db.session.execute(query).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert len({row.queue_rank for row in written}) >= 4  # open and closed, several urgencies
+    assert filled == written

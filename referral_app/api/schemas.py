@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from marshmallow import fields, validate
 
-from referral_app.api.core import PageArgs, PageMeta
+from referral_app.api.core import MAX_PER_PAGE, PageArgs, PageMeta
 from referral_app.api.fields import Id, Int, Text
 from referral_app.inputs import MAX_ID
 from referral_app.models import Language, Phase, ReferralState, TrialStatus, Urgency
@@ -117,7 +117,12 @@ class ReferralIn(ma.Schema):
     clinical_notes = Text(multiline=True, max_length=TEXT_FIELDS["clinical_notes"])
 
 
-class ReferralListArgs(PageArgs):
+class ReferralListArgs(ma.Schema):
+    after = fields.String(
+        validate=[validate.Regexp(r"^[A-Za-z0-9_-]{1,400}$"), validate.Length(max=400)],
+        metadata={"description": "``meta.next`` of the previous page (keyset pagination)"},
+    )
+    per_page = Int(load_default=25, low=1, high=MAX_PER_PAGE, query=True)
     box = fields.String(validate=validate.OneOf(["incoming", "outgoing"]))
     state = fields.String(validate=validate.OneOf([*_values(ReferralState), "open", "closed"]))
     trial = Id(query=True)
@@ -190,9 +195,19 @@ class ReferralOut(ma.Schema):
     duplicate_warnings = fields.List(fields.Integer())
 
 
+class KeysetMeta(ma.Schema):
+    per_page = fields.Integer()
+    next = fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as ``after`` for the next page; null on the last"},
+    )
+    count = fields.Integer(metadata={"description": "Rows in the list, counted up to 1000"})
+    count_capped = fields.Boolean(metadata={"description": "More rows than ``count``"})
+
+
 class ReferralPage(ma.Schema):
     items = fields.List(fields.Nested(ReferralOut))
-    meta = fields.Nested(PageMeta)
+    meta = fields.Nested(KeysetMeta)
 
 
 # -- Transitions: one body schema per event, generated from the workflow's specs ----------

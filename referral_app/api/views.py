@@ -33,6 +33,7 @@ from referral_app.models import (
     TrialSite,
     TrialStatus,
 )
+from referral_app.pagination import CursorError
 from referral_app.referrals import services
 from referral_app.timeutil import as_utc
 from referral_app.trials import search
@@ -204,15 +205,31 @@ def _draft_data(args: dict) -> dict[str, Any]:
 @referrals_blp.arguments(schemas.ReferralListArgs, location="query")
 @referrals_blp.response(200, schemas.ReferralPage)
 def list_referrals(args: dict):
-    """``box=incoming|outgoing`` (both when absent), ``state``, ``trial``, ``overdue``."""
-    user = current_api_user()
-    query = {
-        "incoming": services.incoming_query,
-        "outgoing": services.outgoing_query,
-    }.get(args.get("box"), services.both_boxes_query)
-    stmt = query(user, state=args.get("state"), trial_id=args.get("trial"), overdue=args["overdue"])
-    items, meta = paginate(stmt, args)
-    return {"items": [_referral_dict(r) for r in items], "meta": meta}
+    """``box=incoming|outgoing`` (both when absent), ``state``, ``trial``, ``overdue``.
+
+    Keyset pages: ``meta.next`` is the ``after`` of the next page.
+    """
+    try:
+        page = services.box_page(
+            current_api_user(),
+            args.get("box"),
+            after=args.get("after"),
+            per_page=args["per_page"],
+            state=args.get("state"),
+            trial_id=args.get("trial"),
+            overdue=args["overdue"],
+        )
+    except CursorError:
+        raise ApiError(
+            400, "invalid", _("Invalid fields."), {"after": _("Not a page of this list.")}
+        ) from None
+    meta = {
+        "per_page": args["per_page"],
+        "next": page.next_cursor,
+        "count": page.count,
+        "count_capped": page.count_capped,
+    }
+    return {"items": [_referral_dict(r) for r in page.items], "meta": meta}
 
 
 @referrals_blp.route("", methods=["POST"])

@@ -61,6 +61,16 @@ class Referral(db.Model):
         sa.CheckConstraint("decision_business_days >= 0", name="decision_business_days"),
         sa.CheckConstraint("enrollment_business_days >= 0", name="enrollment_business_days"),
         sa.Index("ix_referrals_receiving_state", "receiving_centre_id", "state", "submitted_at"),
+        # The inbox's order and the outgoing list's, each served by one index scan
+        # from its first page to its last (keyset pagination, ``pagination.py``).
+        sa.Index(
+            "ix_referrals_receiving_queue",
+            "receiving_centre_id",
+            "queue_rank",
+            "submitted_at",
+            "id",
+        ),
+        sa.Index("ix_referrals_referring_created", "referring_centre_id", "created_at", "id"),
         sa.Index("ix_referrals_referring_state", "referring_centre_id", "state", "created_at"),
         sa.Index("ix_referrals_trial_state", "trial_id", "state"),
         sa.Index("ix_referrals_state_submitted", "state", "submitted_at"),
@@ -82,6 +92,8 @@ class Referral(db.Model):
         enum_column(ReferralState, "referral_state"), default=ReferralState.DRAFT
     )
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The inbox order (``workflow.queue``): open by urgency, then closed.
+    queue_rank: Mapped[int] = mapped_column(sa.SmallInteger, default=5, server_default="5")
     urgency: Mapped[Urgency] = mapped_column(
         enum_column(Urgency, "referral_urgency"), default=Urgency.ROUTINE
     )

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from referral_app import audit, patient_data, permissions
-from referral_app.enums import SiteStatus, TrialStatus, Urgency
+from referral_app.enums import SiteStatus, TrialStatus
 from referral_app.extensions import db
 from referral_app.models import Comment, Referral, ReferralEvent, Trial, TrialSite, User
+from referral_app.pagination import KeysetPage, Order, keyset_page
 from referral_app.timeutil import local_today
 from referral_app.trials import search
 from referral_app.workflow import clocks, drafts, engine, redirect
@@ -244,11 +245,10 @@ def trial_search(
 # -- Lists --------------------------------------------------------------------
 
 
-URGENCY_ORDER = case(
-    (Referral.urgency == Urgency.URGENT, 0),
-    (Referral.urgency == Urgency.PRIORITY, 1),
-    else_=2,
-)
+# Each list's order, served by an index from its first page to its last.
+INCOMING_ORDER = Order((Referral.queue_rank, Referral.submitted_at, Referral.id))
+OUTGOING_ORDER = Order((Referral.created_at, Referral.id), descending=True)
+BOTH_BOXES_ORDER = Order((Referral.id,), descending=True)
 
 
 def _list_options(stmt: Select) -> Select:
@@ -285,23 +285,20 @@ def _filters(
 
 
 def incoming_query(user: User, **filters: Any) -> Select:
-    """Referrals to the user's centre: open work first, then urgency, then age."""
+    """Referrals to the user's centre: open work first, most urgent first, then age."""
     stmt = select(Referral).where(
         Referral.receiving_centre_id == user.centre_id,
         Referral.state != ReferralState.DRAFT,
     )
     stmt = _filters(stmt, overdue_owner=Side.RECEIVING, **filters)
-    open_first = case((Referral.state.in_(OPEN_STATES), 0), else_=1)
-    return _list_options(stmt).order_by(
-        open_first, URGENCY_ORDER, Referral.submitted_at.asc(), Referral.id
-    )
+    return _list_options(stmt).order_by(*INCOMING_ORDER.clauses())
 
 
 def outgoing_query(user: User, **filters: Any) -> Select:
     """Referrals from the user's centre, newest first."""
     stmt = select(Referral).where(Referral.referring_centre_id == user.centre_id)
     stmt = _filters(stmt, overdue_owner=Side.REFERRING, **filters)
-    return _list_options(stmt).order_by(Referral.created_at.desc(), Referral.id.desc())
+    return _list_options(stmt).order_by(*OUTGOING_ORDER.clauses())
 
 
 def both_boxes_query(user: User, **filters: Any) -> Select:
@@ -314,7 +311,22 @@ def both_boxes_query(user: User, **filters: Any) -> Select:
         )
     )
     stmt = _filters(stmt, **filters)
-    return _list_options(stmt).order_by(Referral.id.desc())
+    return _list_options(stmt).order_by(*BOTH_BOXES_ORDER.clauses())
+
+
+BOXES = {
+    "incoming": (incoming_query, INCOMING_ORDER),
+    "outgoing": (outgoing_query, OUTGOING_ORDER),
+    None: (both_boxes_query, BOTH_BOXES_ORDER),
+}
+
+
+def box_page(
+    user: User, box: str | None, *, after: str | None, per_page: int, **filters: Any
+) -> KeysetPage:
+    """One page of a box (keyset: the rows after ``after``); raises CursorError."""
+    query, order = BOXES[box]
+    return keyset_page(query(user, **filters), order, after=after, per_page=per_page)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from referral_app.enums import CLINICAL_ROLES
 from referral_app.extensions import db
 from referral_app.labels import STATE_LABELS
 from referral_app.models import Community, Referral, Region, Trial, TrialSite
+from referral_app.pagination import CursorError
 from referral_app.referrals import services
 from referral_app.referrals.forms import CommentForm, IdentifierReasonForm, ReferralForm
 from referral_app.timeutil import local_today
@@ -108,14 +109,15 @@ def _list_page(box: str):
     if state not in valid:
         state = ""
     overdue = request.args.get("overdue") == "1"
-    query = services.incoming_query if box == "incoming" else services.outgoing_query
-    stmt = query(current_user, state=state or None, trial_id=_int_arg("trial"), overdue=overdue)
-    page = db.paginate(
-        stmt,
-        page=_int_arg("page") or 1,
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    filters = {"state": state or None, "trial_id": _int_arg("trial"), "overdue": overdue}
+    per_page = current_app.config["PER_PAGE"]
+    try:
+        page = services.box_page(
+            current_user, box, after=request.args.get("after"), per_page=per_page, **filters
+        )
+    except CursorError:
+        # A link from an older page, or typed: start again from the first page.
+        page = services.box_page(current_user, box, after=None, per_page=per_page, **filters)
     return render_template(
         "referrals/list.html",
         box=box,
@@ -465,7 +467,8 @@ def comment(referral_id: int):
     referral = _load(referral_id)
     form = CommentForm()
     if not form.validate_on_submit():
-        flash(_("Write a message of at most 5000 characters."), "danger")
+        problem = next(iter(form.body.errors), None)
+        flash(problem or _("Write a message of at most 5000 characters."), "danger")
         return redirect(url_for("referrals.detail", referral_id=referral_id))
     try:
         engine.add_comment(referral, current_user, form.body.data)

@@ -33,7 +33,7 @@ from referral_app.extensions import db
 from referral_app.inputs import has_control_characters
 from referral_app.models import Comment, Referral, ReferralEvent, User
 from referral_app.timeutil import utcnow
-from referral_app.workflow import clocks, durations, history
+from referral_app.workflow import clocks, durations, history, queue
 from referral_app.workflow.errors import (
     IllegalTransition,
     NotPermitted,
@@ -160,6 +160,7 @@ def apply_event(
     to_state = transition.target or locked.state_before_info or INITIAL_STATE
     recorded = _apply(locked, transition, values, actor, now, to_state)
     locked.state = to_state
+    locked.queue_rank = queue.queue_rank(to_state, locked.urgency)
     locked.version = locked.version + 1
     try:
         db.session.flush()

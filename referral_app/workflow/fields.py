@@ -192,8 +192,6 @@ def parse_date(raw: Any) -> dt.date:
         raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
 
 
-
-
 def _load(model, raw: Any):
     try:
         ident = int(raw)

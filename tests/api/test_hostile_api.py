@@ -33,7 +33,8 @@ def test_integers_are_integers(api_as, cast, db, value):
         "trial=-614128372091173208064",
         f"trial={MAX_ID + 1}",
         "trial=1.5",
-        "page=99999999999999999999999",
+        "after=not%20a%20cursor",
+        "after=" + "A" * 401,
         f"per_page={2**63}",
     ],
 )

@@ -232,11 +232,16 @@ def test_visibility_lists_and_identifiers(api_as, cast, db, make):
     outsider = api_as(cast.outsider["coordinator"])
     assert outsider.get(f"/api/v1/referrals/{referral.id}")[0] == 404
     assert outsider.post(f"/api/v1/referrals/{referral.id}/comments", json={"body": "hi"})[0] == 404
-    assert outsider.get("/api/v1/referrals")[1]["meta"]["total"] == 0
+    assert outsider.get("/api/v1/referrals")[1]["meta"]["count"] == 0
 
     receiver = api_as(cast.receiving["nurse"])
     status, body = receiver.get("/api/v1/referrals?box=incoming&per_page=1")
-    assert status == 200 and body["meta"] == {"page": 1, "per_page": 1, "total": 2, "pages": 2}
+    assert status == 200 and body["meta"]["count"] == 2 and body["meta"]["next"]
+    status, rest = receiver.get(
+        f"/api/v1/referrals?box=incoming&per_page=1&after={body['meta']['next']}"
+    )
+    assert status == 200 and rest["meta"]["next"] is None
+    assert {body["items"][0]["id"], rest["items"][0]["id"]} == {referral.id, late.id}
     assert receiver.get(f"/api/v1/referrals/{draft.id}")[0] == 404
     status, body = receiver.get("/api/v1/referrals?box=incoming&overdue=true")
     assert [r["id"] for r in body["items"]] == [late.id]

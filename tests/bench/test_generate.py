@@ -127,6 +127,7 @@ def _check_stored_durations(conn) -> None:
 COMPARED = (
     "state",
     "version",
+    "queue_rank",
     "acknowledged_at",
     "decided_at",
     "closed_at",
@@ -180,7 +181,7 @@ def test_generated_histories_are_what_the_engine_writes(bench_database, app, db,
     states = set()
     for row in generated:
         story = Builder(now=row["created_at"])
-        referral = story.draft(referrer, site)
+        referral = story.draft(referrer, site, {"urgency": row["urgency"]})
         for event in history[row["id"]]:
             if event["event"] == "save_draft":
                 continue

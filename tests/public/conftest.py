@@ -1,3 +1,3 @@
 """Reuse the catalogue tests' network and helpers."""
 
-from tests.trials.conftest import count_queries, english, network  # noqa: F401
+from tests.trials.conftest import english, network  # noqa: F401

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event
 
 from referral_app.models import Centre, Community, Language, Region, Role, User
 
@@ -81,27 +80,3 @@ def network(make, db) -> Network:
         hclm_physician,
         outsider,
     )
-
-
-@pytest.fixture
-def count_queries(db):
-    """``with count_queries() as counter: ...``; ``counter.count`` statements ran."""
-    from contextlib import contextmanager
-
-    class Counter:
-        count = 0
-
-    @contextmanager
-    def _count():
-        counter = Counter()
-
-        def before(*_args, **_kwargs):
-            counter.count += 1
-
-        event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before)
-
-    return _count
