@@ -127,11 +127,30 @@ def ensure(
             counts = row_counts(db.engine)
         except sa.exc.ProgrammingError:
             counts = None
+        missing = missing_columns(db.engine)
         db.engine.dispose()
-    if regenerate or counts is None or counts["referrals"] != referrals:
+    if missing:
+        log(f"The models changed since {url} was filled (no {', '.join(missing[:5])}).")
+    if regenerate or counts is None or counts["referrals"] != referrals or missing:
         log(f"Generating {referrals:,} referrals in {url} …")
         counts = generate(url, referrals=referrals, log=log)
     return counts
+
+
+def missing_columns(engine: Engine) -> list[str]:
+    """``table.column`` of the models that the database lacks (its schema is older)."""
+    from referral_app.extensions import db
+
+    inspector = sa.inspect(engine)
+    missing = []
+    for table in db.metadata.sorted_tables:
+        have = (
+            {c["name"] for c in inspector.get_columns(table.name)}
+            if inspector.has_table(table.name)
+            else set()
+        )
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+    return missing
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
