@@ -23,6 +23,12 @@ from referral_app.models.idempotency import IdempotencyKey
 from referral_app.models.network import Centre, Region
 from referral_app.models.notification import Notification
 from referral_app.models.referral import Comment, Referral, ReferralEvent
+from referral_app.models.report import (
+    ReportCentreMonth,
+    ReportDurationMonth,
+    ReportFlowMonth,
+    ReportTrialMonth,
+)
 from referral_app.models.session import RecoveryCode, UserSession
 from referral_app.models.trial import Trial, TrialSite, site_intake_contacts
 from referral_app.models.user import ApiToken, User
@@ -51,6 +57,10 @@ __all__ = [
     "ReferralState",
     "RecoveryCode",
     "Region",
+    "ReportCentreMonth",
+    "ReportDurationMonth",
+    "ReportFlowMonth",
+    "ReportTrialMonth",
     "Role",
     "SiteStatus",
     "Trial",

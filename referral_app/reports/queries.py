@@ -76,6 +76,37 @@ def _open() -> sa.ColumnElement[bool]:
     return Referral.state.in_(sorted(OPEN_STATES))
 
 
+def _screening() -> sa.ColumnElement[bool]:
+    return Referral.screening_at.is_not(None)
+
+
+def _decided() -> sa.ColumnElement[bool]:
+    return Referral.decided_at.is_not(None)
+
+
+def _declined() -> sa.ColumnElement[bool]:
+    return Referral.state == S.DECLINED
+
+
+# What each summary figure counts: the raw queries and the monthly summaries
+# (``aggregates``) are both built from this one mapping.
+MEASURES = {
+    "acknowledged": _acknowledged,
+    "accepted": _accepted,
+    "screening": _screening,
+    "enrolled": _enrolled,
+    "decided": _decided,
+    "declined": _declined,
+    "open": _open,
+}
+OUTCOME_MEASURES = ("accepted", "enrolled", "declined", "open")
+
+
+def reason_code() -> sa.ColumnElement[str]:
+    """The reason a referral is counted under in ``reasons`` (outcome states only)."""
+    return sa.func.coalesce(Referral.outcome_reason, "other")
+
+
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -111,13 +142,7 @@ def summary(where: Where) -> Summary:
     row = db.session.execute(
         sa.select(
             sa.func.count().label("submitted"),
-            count_if(_acknowledged()).label("acknowledged"),
-            count_if(_accepted()).label("accepted"),
-            count_if(Referral.screening_at.is_not(None)).label("screening"),
-            count_if(_enrolled()).label("enrolled"),
-            count_if(Referral.decided_at.is_not(None)).label("decided"),
-            count_if(Referral.state == S.DECLINED).label("declined"),
-            count_if(_open()).label("open"),
+            *(count_if(measure()).label(name) for name, measure in MEASURES.items()),
         ).where(*where)
     ).one()
     return Summary(**{key: int(value or 0) for key, value in row._mapping.items()})
@@ -128,7 +153,11 @@ def state_counts(where: Where) -> list[tuple[ReferralState, int]]:
     rows = db.session.execute(
         sa.select(Referral.state, sa.func.count()).where(*where).group_by(Referral.state)
     )
-    counts = {ReferralState(state): count for state, count in rows}
+    return states_from_counts({state: count for state, count in rows})
+
+
+def states_from_counts(found: Mapping[str, int]) -> list[tuple[ReferralState, int]]:
+    counts = {ReferralState(state): count for state, count in found.items()}
     return [(state, counts.get(state, 0)) for state in LIFECYCLE_ORDER]
 
 
@@ -193,6 +222,11 @@ def durations(where: Where) -> list[Duration]:
         for key, value in zip(DURATION_COLUMNS, row[:-1], strict=True):
             if value is not None:
                 counts[key][int(value)] += row[-1]
+    return durations_from_counts(counts)
+
+
+def durations_from_counts(counts: Mapping[str, Counter[int]]) -> list[Duration]:
+    """One ``Duration`` per stored duration from ``{kind: {business days: how many}}``."""
     return [Duration(key, counts[key].total(), *percentiles(counts[key])) for key in counts]
 
 
@@ -241,14 +275,20 @@ class ReasonCount:
 
 def reasons(where: Where) -> list[ReasonCount]:
     """Decline, screen-failure and withdrawal reasons, most frequent first."""
-    reason = sa.func.coalesce(Referral.outcome_reason, "other")
+    reason = reason_code()
     rows = db.session.execute(
         sa.select(Referral.state, reason, sa.func.count())
         .where(*where, Referral.state.in_(sorted(OUTCOME_STATES)))
         .group_by(Referral.state, reason)
         .order_by(Referral.state, sa.func.count().desc(), reason)
     )
-    return [ReasonCount(ReferralState(state), code, count) for state, code, count in rows]
+    return reasons_from_rows(rows)
+
+
+def reasons_from_rows(rows) -> list[ReasonCount]:
+    """``(state, reason, count)`` rows in workflow order of the states, most frequent first."""
+    found = [ReasonCount(ReferralState(state), code, int(count)) for state, code, count in rows]
+    return sorted(found, key=lambda r: (LIFECYCLE_ORDER.index(r.state), -r.count, r.reason))
 
 
 @dataclass
@@ -292,6 +332,11 @@ def flow_matrix(where: Where) -> FlowMatrix:
         .where(*where)
         .group_by(Referral.referring_centre_id, Referral.receiving_centre_id)
     ).all()
+    return flow_from_rows(rows)
+
+
+def flow_from_rows(rows) -> FlowMatrix:
+    """The matrix from ``(referring id, receiving id, referrals, enrolled)`` rows."""
     matrix = FlowMatrix()
     for referring_id, receiving_id, count, enrolled in rows:
         matrix.cells[(referring_id, receiving_id)] = count
@@ -330,6 +375,11 @@ def monthly_trend(where: Where) -> list[MonthRow]:
         .group_by(month)
         .order_by(month)
     ).all()
+    return trend_from_rows(rows)
+
+
+def trend_from_rows(rows) -> list[MonthRow]:
+    """The trend from ``(month, submitted, accepted, enrolled)`` rows."""
     found = {row[0]: MonthRow(row[0], row[1], int(row[2]), int(row[3])) for row in rows}
     if not found:
         return []
@@ -378,10 +428,7 @@ def _outcome_counts(where: Where, group_column, key: str, name: str) -> sa.Subqu
         sa.select(
             group_column.label(key),
             sa.func.count().label("submitted"),
-            count_if(_accepted()).label("accepted"),
-            count_if(_enrolled()).label("enrolled"),
-            count_if(Referral.state == S.DECLINED).label("declined"),
-            count_if(_open()).label("open"),
+            *(count_if(MEASURES[name]()).label(name) for name in OUTCOME_MEASURES),
         )
         .where(*where)
         .group_by(group_column)
@@ -400,9 +447,13 @@ def _outcome_columns(sub: sa.Subquery, summed: bool):
     return [sub.c[name] for name in names]
 
 
-def by_trial(where: Where, limit: int | None = None) -> list[OutcomeRow]:
-    """One row per trial with referrals, the most referred first."""
-    sub = _per_trial(where)
+def by_trial(
+    where: Where, limit: int | None = None, sub: sa.Subquery | None = None
+) -> list[OutcomeRow]:
+    """One row per trial with referrals, the most referred first.
+
+    ``sub`` (outcome counts per ``trial_id``) replaces the count over ``where``."""
+    sub = _per_trial(where) if sub is None else sub
     query = (
         sa.select(Trial.id, Trial.acronym, Trial.nct_number, *_outcome_columns(sub, False))
         .join(sub, sub.c.trial_id == Trial.id)
@@ -415,9 +466,11 @@ def by_trial(where: Where, limit: int | None = None) -> list[OutcomeRow]:
     ]
 
 
-def by_community(where: Where, language: str = "fr") -> list[OutcomeRow]:
+def by_community(
+    where: Where, language: str = "fr", sub: sa.Subquery | None = None
+) -> list[OutcomeRow]:
     """One row per community (trials without one grouped under an empty name)."""
-    sub = _per_trial(where)
+    sub = _per_trial(where) if sub is None else sub
     name = Community.name_en if language == "en" else Community.name_fr
     query = (
         sa.select(Community.id, name, Community.slug, *_outcome_columns(sub, True))
@@ -433,9 +486,14 @@ def by_community(where: Where, language: str = "fr") -> list[OutcomeRow]:
     ]
 
 
-def referrer_credit(where: Where, limit: int | None = None) -> list[OutcomeRow]:
-    """Credit to referring centres: referrals sent, accepted and enrolled, best first."""
-    sub = _outcome_counts(where, Referral.referring_centre_id, "centre_id", "per_centre")
+def referrer_credit(
+    where: Where, limit: int | None = None, sub: sa.Subquery | None = None
+) -> list[OutcomeRow]:
+    """Credit to referring centres: referrals sent, accepted and enrolled, best first.
+
+    ``sub`` (outcome counts per ``centre_id``) replaces the count over ``where``."""
+    if sub is None:
+        sub = _outcome_counts(where, Referral.referring_centre_id, "centre_id", "per_centre")
     query = (
         sa.select(Centre.id, Centre.short_name, Centre.name, *_outcome_columns(sub, False))
         .join(sub, sub.c.centre_id == Centre.id)
@@ -652,23 +710,44 @@ def dashboard(
     today: dt.date | None = None,
     language: str = "fr",
     limit: int | None = TABLE_LIMIT,
+    summaries: bool = True,
 ) -> Dashboard:
-    """Every figure of the report page for a scope and its filters."""
+    """Every figure of the report page for a scope and its filters.
+
+    With ``summaries`` (the default) the figures the monthly summaries hold are read
+    from them (``aggregates.covers``); otherwise, and for the rest, from the referrals.
+    """
+    from referral_app.reports import aggregates
+
     where = scopes.referral_conditions(scope, filters)
-    totals = summary(where)
+    if summaries and aggregates.covers(scope, filters):
+        found = aggregates.figures(scope, filters, language=language, limit=limit)
+        totals = found.summary
+        states, spans, why = found.states, found.durations, found.reasons
+        flow, trend, credit = found.flow, found.trend, found.credit
+        trials = found.trials if found.trials is not None else by_trial(where, limit)
+        communities = (
+            found.communities if found.communities is not None else by_community(where, language)
+        )
+    else:
+        totals = summary(where)
+        states, spans, why = state_counts(where), durations(where), reasons(where)
+        flow, trend = flow_matrix(where), monthly_trend(where)
+        credit = referrer_credit(where, limit)
+        trials, communities = by_trial(where, limit), by_community(where, language)
     return Dashboard(
         scope=scope,
         filters=filters,
         summary=totals,
-        states=state_counts(where),
+        states=states,
         funnel=funnel(totals),
-        durations=durations(where),
-        reasons=reasons(where),
-        flow=flow_matrix(where),
-        trend=monthly_trend(where),
-        trials=by_trial(where, limit),
-        communities=by_community(where, language),
+        durations=spans,
+        reasons=why,
+        flow=flow,
+        trend=trend,
+        trials=trials,
+        communities=communities,
         overdue=overdue(where, today, limit),
         coverage=niche_coverage(scope, filters, where),
-        credit=referrer_credit(where, limit),
+        credit=credit,
     )

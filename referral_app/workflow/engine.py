@@ -9,7 +9,8 @@ Views, the API, workers, the demo seed and the test builder all call it. It
 3. parses the event's fields and runs its guard (``spec.py``);
 4. applies the event: milestone, recorded fields, effect, clocks (``clocks.py``),
    closing of the loop, stored durations; bumps ``version`` by one; writes the
-   ``ReferralEvent`` (``history.py``) and the outbox rows (``notify``), all in the
+   ``ReferralEvent`` (``history.py``), the outbox rows (``notify``) and the change
+   to the reports' monthly summaries (``reports.aggregates``), all in the
    caller's transaction. ``version`` is the mapper's version column, so a
    concurrent change makes the flush fail and nothing is written.
 
@@ -32,8 +33,9 @@ from referral_app import audit, notify, permissions
 from referral_app.extensions import db
 from referral_app.inputs import has_control_characters
 from referral_app.models import Comment, Referral, ReferralEvent, User
+from referral_app.reports import aggregates
 from referral_app.timeutil import utcnow
-from referral_app.workflow import clocks, durations, history, queue
+from referral_app.workflow import clocks, drafts, durations, history, queue
 from referral_app.workflow.errors import (
     IllegalTransition,
     NotPermitted,
@@ -116,7 +118,14 @@ def _find_transition(referral: Referral, event: Event, user: User) -> Transition
 
 
 def lock_referral(referral_id: int) -> Referral | None:
-    """Load the referral with a row lock (PostgreSQL) and fresh attributes."""
+    """Load the referral with a row lock (PostgreSQL) and fresh attributes.
+
+    A referral this transaction inserted (a draft submitted at once) is neither
+    locked nor reloaded: its uncommitted row is invisible to every other
+    transaction, so the object in the session is the row.
+    """
+    if drafts.created_in_this_transaction(referral_id):
+        return db.session.get(Referral, referral_id)
     return db.session.scalar(
         select(Referral)
         .where(Referral.id == referral_id)
@@ -150,6 +159,7 @@ def apply_event(
         raise IllegalTransition(_("This referral does not exist."))
     if version is not None and locked.version != version:
         raise StaleReferral()
+    counted = aggregates.snapshot(locked.id)  # what the referral adds to the reports now
     transition = _find_transition(locked, event, actor)
     now = now or utcnow()
     spec = transition.spec
@@ -177,6 +187,7 @@ def apply_event(
         data=recorded,
     )
     db.session.flush()  # the event's id names its outbox rows
+    aggregates.record(counted, locked.id)  # the reports' summaries, in this transaction
     notify.referral_event(locked, row, spec.kind, spec.audience, transition.side)
     return row
 
