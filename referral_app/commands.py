@@ -10,7 +10,7 @@ from referral_app.extensions import db
 
 def register(app: Flask) -> None:
     from referral_app.referrals.commands import COMMANDS as REFERRAL_COMMANDS
-    from referral_app.reports.commands import seed_demo_referrals_command
+    from referral_app.reports.commands import reports_group, seed_demo_referrals_command
     from referral_app.trials.commands import import_ctgov_command
 
     for command in (
@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         create_user_command,
         import_ctgov_command,
         seed_demo_referrals_command,
+        reports_group,
         mfa_code_command,
         *REFERRAL_COMMANDS,
     ):

@@ -332,15 +332,13 @@ def figures(
     )
 
     total = _sum(centre.c.referrals)
-    reasons = [
-        queries.ReasonCount(queries.ReferralState(state), code, int(count))
-        for state, code, count in db.session.execute(
+    reasons = queries.reasons_from_rows(
+        db.session.execute(
             sa.select(centre.c.state, centre.c.reason, total)
             .where(*where, centre.c.state.in_([s.value for s in sorted(OUTCOME_STATES)]))
             .group_by(centre.c.state, centre.c.reason)
-            .order_by(centre.c.state, total.desc(), centre.c.reason)
-        )
-    ]
+        ).all()
+    )
 
     trend = queries.trend_from_rows(
         db.session.execute(

@@ -1,4 +1,5 @@
-"""``flask --app wsgi seed-demo-referrals``: demo referrals for the report pages."""
+"""``flask --app wsgi seed-demo-referrals``: demo referrals for the report pages;
+``flask --app wsgi reports rebuild-aggregates``: the monthly summaries from scratch."""
 
 from __future__ import annotations
 
@@ -20,3 +21,20 @@ def seed_demo_referrals_command(count: int, seed: int) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Created {created} demo referrals.")
+
+
+@click.group("reports")
+def reports_group() -> None:
+    """Report maintenance."""
+
+
+@reports_group.command("rebuild-aggregates")
+def rebuild_aggregates_command() -> None:
+    """Recompute the monthly report summaries from every referral (one transaction)."""
+    from referral_app.models import ReportCentreMonth
+    from referral_app.reports import aggregates
+
+    aggregates.rebuild()
+    rows = db.session.scalar(db.select(db.func.count()).select_from(ReportCentreMonth))
+    db.session.commit()
+    click.echo(f"Rebuilt the report summaries ({rows} centre-month rows).")

@@ -152,8 +152,8 @@ def state_counts(where: Where) -> list[tuple[ReferralState, int]]:
     """Every non-draft state with its count (zeros included), in workflow order."""
     rows = db.session.execute(
         sa.select(Referral.state, sa.func.count()).where(*where).group_by(Referral.state)
-    )
-    return states_from_counts({state: count for state, count in rows})
+    ).all()
+    return states_from_counts(dict(rows))
 
 
 def states_from_counts(found: Mapping[str, int]) -> list[tuple[ReferralState, int]]:
