@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from config import QUEBEC_TIME_ZONE as TZ
 from config import TestingConfig
+from referral_app.reports.aggregates import rebuild_on
 from referral_app.workflow.queue import queue_rank_sql
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/passerelle_bench"
@@ -96,6 +97,7 @@ def generate(
                 ("network", lambda: _network(conn, REGIONS, centres, trials)),
                 ("referrals", lambda: _referrals(conn, centres, referrals)),
                 ("events", lambda: _events(conn)),
+                ("report summaries", lambda: rebuild_on(conn)),
             ]
             for name, step in steps:
                 began = time.perf_counter()

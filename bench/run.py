@@ -47,7 +47,7 @@ def timed(func: Callable[[], object], repeat: int) -> float:
 
 def figures(scope, filters) -> dict[str, Callable[[], object]]:
     """Every query of the report page, plus the first batch of the referral export."""
-    from referral_app.reports import exports, queries
+    from referral_app.reports import aggregates, exports, queries
     from referral_app.reports.scope import referral_conditions
 
     where = referral_conditions(scope, filters)
@@ -68,7 +68,13 @@ def figures(scope, filters) -> dict[str, Callable[[], object]]:
         "export: first 1,000 rows": lambda: list(
             zip(range(1000), exports.iter_referral_rows(ctx), strict=False)
         ),
+        "figures from the monthly summaries": lambda: (
+            aggregates.figures(scope, filters) if aggregates.covers(scope, filters) else None
+        ),
         "whole dashboard (all of the above)": lambda: queries.dashboard(scope, filters),
+        "whole dashboard from the referrals only": lambda: queries.dashboard(
+            scope, filters, summaries=False
+        ),
     }
 
 
