@@ -84,6 +84,13 @@ class Config:
     # hide_parameters: database errors (and their log lines) never carry the
     # values of a statement, which may be clinical notes or encrypted identifiers.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # A read-only replica for the reports (issue 12): the report figures read through
+    # the ``reports`` bind when it is set (``reports.replica``), the main database else.
+    SQLALCHEMY_BINDS: dict = (
+        {"reports": normalise_database_url(os.environ["REPORTS_DATABASE_URL"])}
+        if os.environ.get("REPORTS_DATABASE_URL")
+        else {}
+    )
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6479/0")
 
     BABEL_DEFAULT_LOCALE = "fr"

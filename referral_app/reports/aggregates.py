@@ -43,7 +43,7 @@ from referral_app.models import (
     ReportFlowMonth,
     ReportTrialMonth,
 )
-from referral_app.reports import queries
+from referral_app.reports import queries, replica
 from referral_app.reports import scope as scopes
 from referral_app.reports.sql import count_if, quebec_month
 from referral_app.workflow.spec import OUTCOME_STATES
@@ -315,7 +315,7 @@ def figures(
     where = [*_month_conditions(centre, filters), *_centre_conditions(centre, centre_id)]
 
     measures = ["referrals", *queries.MEASURES]
-    row = db.session.execute(sa.select(*(_sum(centre.c[m]) for m in measures)).where(*where)).one()
+    row = replica.execute(sa.select(*(_sum(centre.c[m]) for m in measures)).where(*where)).one()
     totals = dict(zip(measures, (int(v) for v in row), strict=True))
     totals["submitted"] = totals.pop("referrals")
     summary = queries.Summary(**totals)
@@ -323,7 +323,7 @@ def figures(
     states = queries.states_from_counts(
         {
             state: int(count)
-            for state, count in db.session.execute(
+            for state, count in replica.execute(
                 sa.select(centre.c.state, _sum(centre.c.referrals))
                 .where(*where)
                 .group_by(centre.c.state)
@@ -333,7 +333,7 @@ def figures(
 
     total = _sum(centre.c.referrals)
     reasons = queries.reasons_from_rows(
-        db.session.execute(
+        replica.execute(
             sa.select(centre.c.state, centre.c.reason, total)
             .where(*where, centre.c.state.in_([s.value for s in sorted(OUTCOME_STATES)]))
             .group_by(centre.c.state, centre.c.reason)
@@ -341,7 +341,7 @@ def figures(
     )
 
     trend = queries.trend_from_rows(
-        db.session.execute(
+        replica.execute(
             sa.select(
                 centre.c.month,
                 _sum(centre.c.referrals),
@@ -356,7 +356,7 @@ def figures(
 
     duration = ReportDurationMonth.__table__
     counts: dict[str, Counter[int]] = {kind: Counter() for kind in queries.DURATION_COLUMNS}
-    for kind, days, count in db.session.execute(
+    for kind, days, count in replica.execute(
         sa.select(duration.c.kind, duration.c.days, _sum(duration.c.referrals))
         .where(*_month_conditions(duration, filters), *_centre_conditions(duration, centre_id))
         .group_by(duration.c.kind, duration.c.days)
@@ -366,7 +366,7 @@ def figures(
     flow_table = ReportFlowMonth.__table__
     flow_where = [*_month_conditions(flow_table, filters), *_flow_conditions(centre_id)]
     flow = queries.flow_from_rows(
-        db.session.execute(
+        replica.execute(
             sa.select(
                 flow_table.c.referring_centre_id,
                 flow_table.c.receiving_centre_id,

@@ -36,7 +36,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from referral_app.business_days import business_days_between
-from referral_app.extensions import db
 from referral_app.models import (
     Centre,
     Community,
@@ -47,6 +46,7 @@ from referral_app.models import (
     Trial,
     TrialSite,
 )
+from referral_app.reports import replica
 from referral_app.reports import scope as scopes
 from referral_app.reports.sql import count_if, quebec_month
 from referral_app.timeutil import local_today
@@ -139,7 +139,7 @@ class Summary:
 
 
 def summary(where: Where) -> Summary:
-    row = db.session.execute(
+    row = replica.execute(
         sa.select(
             sa.func.count().label("submitted"),
             *(count_if(measure()).label(name) for name, measure in MEASURES.items()),
@@ -150,7 +150,7 @@ def summary(where: Where) -> Summary:
 
 def state_counts(where: Where) -> list[tuple[ReferralState, int]]:
     """Every non-draft state with its count (zeros included), in workflow order."""
-    rows = db.session.execute(
+    rows = replica.execute(
         sa.select(Referral.state, sa.func.count()).where(*where).group_by(Referral.state)
     ).all()
     return states_from_counts(dict(rows))
@@ -214,7 +214,7 @@ def durations(where: Where) -> list[Duration]:
     defines them. This is cheaper than sorting every value three times.
     """
     columns = list(DURATION_COLUMNS.values())
-    rows = db.session.execute(
+    rows = replica.execute(
         sa.select(*columns, sa.func.count()).where(*where).group_by(*columns)
     ).all()
     counts: dict[str, Counter[int]] = {key: Counter() for key in DURATION_COLUMNS}
@@ -276,7 +276,7 @@ class ReasonCount:
 def reasons(where: Where) -> list[ReasonCount]:
     """Decline, screen-failure and withdrawal reasons, most frequent first."""
     reason = reason_code()
-    rows = db.session.execute(
+    rows = replica.execute(
         sa.select(Referral.state, reason, sa.func.count())
         .where(*where, Referral.state.in_(sorted(OUTCOME_STATES)))
         .group_by(Referral.state, reason)
@@ -322,7 +322,7 @@ class FlowMatrix:
 
 
 def flow_matrix(where: Where) -> FlowMatrix:
-    rows = db.session.execute(
+    rows = replica.execute(
         sa.select(
             Referral.referring_centre_id,
             Referral.receiving_centre_id,
@@ -343,8 +343,7 @@ def flow_from_rows(rows) -> FlowMatrix:
         matrix.enrolled[(referring_id, receiving_id)] = int(enrolled)
     ids = {r for r, _c in matrix.cells} | {c for _r, c in matrix.cells}
     centres = {
-        centre.id: centre
-        for centre in db.session.scalars(sa.select(Centre).where(Centre.id.in_(ids)))
+        centre.id: centre for centre in replica.scalars(sa.select(Centre).where(Centre.id.in_(ids)))
     }
 
     def ordered(keys):
@@ -369,7 +368,7 @@ def monthly_trend(where: Where) -> list[MonthRow]:
     Months without referrals between the first and the last appear with zeros.
     """
     month = quebec_month(Referral.submitted_at).label("month")
-    rows = db.session.execute(
+    rows = replica.execute(
         sa.select(month, sa.func.count(), count_if(_accepted()), count_if(_enrolled()))
         .where(*where)
         .group_by(month)
@@ -462,7 +461,7 @@ def by_trial(
     )
     return [
         OutcomeRow(row[0], row[1] or row[2], row[2], *(int(v) for v in row[3:]))
-        for row in db.session.execute(query)
+        for row in replica.execute(query)
     ]
 
 
@@ -482,7 +481,7 @@ def by_community(
     )
     return [
         OutcomeRow(row[0], row[1] or "", row[2] or "", *(int(v or 0) for v in row[3:]))
-        for row in db.session.execute(query)
+        for row in replica.execute(query)
     ]
 
 
@@ -502,7 +501,7 @@ def referrer_credit(
     )
     return [
         OutcomeRow(row[0], row[1], row[2], *(int(v) for v in row[3:]))
-        for row in db.session.execute(query)
+        for row in replica.execute(query)
     ]
 
 
@@ -541,7 +540,7 @@ def overdue(where: Where, today: dt.date | None = None, limit: int | None = 20) 
     condition = [*where, clocks.overdue_clause(today)]
     kind = clocks.overdue_kind_expression(today)
     counts = dict(
-        db.session.execute(sa.select(kind, sa.func.count()).where(*condition).group_by(kind)).all()
+        replica.execute(sa.select(kind, sa.func.count()).where(*condition).group_by(kind)).all()
     )
     by_clock = [(clock, int(counts.get(clock.name, 0))) for clock in clocks.CLOCKS]
 
@@ -595,7 +594,7 @@ def overdue(where: Where, today: dt.date | None = None, limit: int | None = 20) 
             r[7],
             business_days_between(_as_date(r[4]), today),
         )
-        for r in db.session.execute(query)
+        for r in replica.execute(query)
     ]
     return Overdue(sum(n for _c, n in by_clock), by_clock, rows)
 
@@ -633,9 +632,9 @@ def niche_coverage(scope: scopes.Scope, filters: scopes.Filters, where: Where) -
         scopes.recruiting_trial_condition(),
         *scopes.trial_conditions(scope, filters),
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(niche_trials.subquery()))
+    total = replica.scalar(sa.select(sa.func.count()).select_from(niche_trials.subquery()))
     covered = dict(
-        db.session.execute(
+        replica.execute(
             sa.select(TrialSite.region_id, sa.func.count(sa.distinct(TrialSite.trial_id)))
             .where(TrialSite.status == SiteStatus.RECRUITING, TrialSite.trial_id.in_(niche_trials))
             .group_by(TrialSite.region_id)
@@ -645,7 +644,7 @@ def niche_coverage(scope: scopes.Scope, filters: scopes.Filters, where: Where) -
     receiving = aliased(Centre)
     sent = {
         row[0]: row[1:]
-        for row in db.session.execute(
+        for row in replica.execute(
             sa.select(
                 referring.region_id,
                 sa.func.count(),
@@ -659,7 +658,7 @@ def niche_coverage(scope: scopes.Scope, filters: scopes.Filters, where: Where) -
             .group_by(referring.region_id)
         )
     }
-    regions = db.session.execute(sa.select(Region.id, Region.name).order_by(Region.name)).all()
+    regions = replica.execute(sa.select(Region.id, Region.name).order_by(Region.name)).all()
     rows = []
     for region_id, name in regions:
         referrals, out, enrolled = sent.get(region_id, (0, 0, 0))
