@@ -204,6 +204,26 @@ def apply_changes(referral: Referral, changes: DraftChanges) -> dict[str, Any]:
     return {}
 
 
+_CREATED_KEY = "referrals_created"  # session.info: (transaction, ids of the rows it inserted)
+
+
+def _note_created(referral: Referral) -> None:
+    transaction = db.session().get_transaction()
+    noted = db.session.info.get(_CREATED_KEY)
+    if noted is None or noted[0] is not transaction:
+        noted = db.session.info[_CREATED_KEY] = (transaction, set())
+    noted[1].add(referral.id)
+
+
+def created_in_this_transaction(referral_id: int) -> bool:
+    """Whether the current transaction inserted this referral (``create_draft``): until
+    it commits, no other transaction can see the row, nor lock or change it."""
+    noted = db.session.info.get(_CREATED_KEY)
+    if noted is None or noted[0] is not db.session().get_transaction():
+        return False
+    return referral_id in noted[1]
+
+
 def point_at(referral: Referral, site: TrialSite) -> None:
     referral.site = site
     referral.site_id = site.id
@@ -245,6 +265,7 @@ def create_draft(
     apply_changes(referral, changes)
     db.session.add(referral)
     db.session.flush()
+    _note_created(referral)
     history.record(
         referral,
         Event.SAVE_DRAFT,
