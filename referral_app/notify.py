@@ -95,11 +95,30 @@ def queue(
     ``kind`` must be registered (``notifications.messages``). E-mails for users
     who chose the daily digest wait with status ``digest``.
     """
+    channels = tuple(channels)
+    queued = queued_keys([row_key(dedupe_key, c, recipient) for c in channels])
+    return _add_rows(recipient, kind, context, dedupe_key, referral_id, channels, queued)
+
+
+def row_key(dedupe_key: str, channel: NotificationChannel, recipient: User) -> str:
+    """The outbox row's own key: the event's key, the channel, the recipient."""
+    return f"{dedupe_key}:{channel.value}:{recipient.id}"
+
+
+def _add_rows(
+    recipient: User,
+    kind: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    referral_id: int | None,
+    channels: tuple[NotificationChannel, ...],
+    queued: set[str],
+) -> list[Notification]:
     message(kind)  # UnknownKindError: nothing may go out that has no words
     rows = []
     for channel in channels:
-        key = f"{dedupe_key}:{channel.value}:{recipient.id}"
-        if already_queued(key):
+        key = row_key(dedupe_key, channel, recipient)
+        if key in queued:
             continue
         status = NotificationStatus.PENDING
         if channel == NotificationChannel.EMAIL and recipient.email_mode == EmailMode.DIGEST:
@@ -119,11 +138,29 @@ def queue(
 
 
 def already_queued(key: str) -> bool:
-    pending = any(isinstance(obj, Notification) and obj.dedupe_key == key for obj in db.session.new)
-    if pending:
-        return True
-    found = db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key))
-    return found is not None
+    return bool(queued_keys([key]))
+
+
+def queued_keys(keys: Iterable[str]) -> set[str]:
+    """Those of ``keys`` already in the outbox (or about to be): one query for them all.
+
+    Without autoflush: a flush per lookup would write the rows one INSERT at a time.
+    """
+    keys = set(keys)
+    found = {
+        obj.dedupe_key
+        for obj in db.session.new
+        if isinstance(obj, Notification) and obj.dedupe_key in keys
+    }
+    rest = keys - found
+    if rest:
+        with db.session.no_autoflush:
+            found.update(
+                db.session.scalars(
+                    select(Notification.dedupe_key).where(Notification.dedupe_key.in_(rest))
+                )
+            )
+    return found
 
 
 def referral_context(referral: Referral, **extra: Any) -> dict[str, Any]:
@@ -149,15 +186,23 @@ def tell(
     actor_id: int | None = None,
     actor_side: Side | None = None,
 ) -> list[Notification]:
-    """Queue ``kind`` for everyone of ``audiences`` (once each); never to the actor."""
-    rows: list[Notification] = []
+    """Queue ``kind`` for everyone of ``audiences`` (once each); never to the actor.
+
+    The same number of statements however many people are told: the recipients'
+    keys are looked up together and their rows written in one flush.
+    """
+    people: list[User] = []
     told: set[int] = set()
     for audience in audiences:
         for user in recipients_for(referral, audience, actor_side):
             if user.id == actor_id or user.id in told:
                 continue
             told.add(user.id)
-            rows += queue(user, kind, context, dedupe_key=dedupe_key, referral_id=referral.id)
+            people.append(user)
+    queued = queued_keys(row_key(dedupe_key, c, u) for u in people for c in ALL_CHANNELS)
+    rows: list[Notification] = []
+    for user in people:
+        rows += _add_rows(user, kind, context, dedupe_key, referral.id, ALL_CHANNELS, queued)
     return rows
 
 

@@ -246,7 +246,8 @@ def create_referral(args: dict):
     user = current_api_user()
     if not permissions.can_file_referral(user):
         raise ApiError(403, "forbidden", _("Only clinical staff file referrals."))
-    site = db.session.get(TrialSite, args["site_id"])
+    # With its trial: the guards read its status (one statement, not two).
+    site = db.session.get(TrialSite, args["site_id"], options=[joinedload(TrialSite.trial)])
     if site is None:
         raise ApiError(400, "invalid", _("Invalid fields."), {"site_id": _("No such trial site.")})
     data = _draft_data(args)
