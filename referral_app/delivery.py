@@ -7,8 +7,9 @@ later ``next_attempt_at`` after a temporary failure, or ``failed`` after
 
 - **Dispatch after commit.** ``install_dispatch()`` hooks the SQLAlchemy session:
   new pending rows are collected at flush and one Celery task per row is sent
-  after the transaction commits. If the broker is down then, the error is logged
-  and swallowed: the row is in the database and the sweeper sends it later.
+  after the transaction commits, all of a commit's tasks in one round trip to the
+  broker (``enqueue``). If the broker is down then, the error is logged and
+  swallowed: the row is in the database and the sweeper sends it later.
 - **Send.** A claimed row goes to its channel (``notifications.channels``:
   in-app, e-mail), which renders it (``notifications.render``).
 - **Claim.** ``UPDATE … SET status='sending' WHERE id=? AND status='pending'``:
@@ -123,9 +124,27 @@ def enqueue(ids: Iterable[int], task_name: str = DELIVER_TASK) -> int:
 
     Returns how many were sent. Never raises: the rows wait in the database
     and the sweeper sends them when the broker is back.
+
+    The tasks go out together: one producer from Celery's pool (a connection kept
+    open, not one per publish) and, on Redis, one pipelined round trip for them all
+    (kombu's ``Producer.batch``). If that fails they are sent again one at a time
+    with the publish retry policy; a task sent twice is harmless (the claim).
     """
     celery = current_app.extensions["celery"]
     ids = list(ids)
+    if not ids:
+        return 0
+    try:
+        with celery.producer_or_acquire() as producer, producer.batch():
+            for notification_id in ids:
+                celery.send_task(task_name, args=[notification_id], producer=producer)
+    except Exception as error:  # noqa: BLE001 (any broker failure: one at a time, then the sweeper)
+        log.info("Batched publish failed (%s); one at a time.", type(error).__name__)
+        return _enqueue_one_by_one(celery, ids, task_name)
+    return len(ids)
+
+
+def _enqueue_one_by_one(celery, ids: list[int], task_name: str) -> int:
     sent = 0
     for notification_id in ids:
         try:
