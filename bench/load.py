@@ -510,6 +510,9 @@ def run_wrk(
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0 or not out.exists():
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}{done.stderr}")
+    for line in done.stderr.splitlines():  # the first unexpected answer of each thread
+        if line.startswith("unexpected"):
+            print("  " + line[:300])
     return json.loads(out.read_text())
 
 
