@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run install test test-sqlite test-postgres lint format translations bench bench-load clean
+.PHONY: run install test test-sqlite test-postgres lint format translations bench bench-load bench-writes clean
 
 $(BIN)/activate: requirements.txt
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: install
 bench-load: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.load
+
+# One API create-and-submit, timed and profiled (cProfile), on a throw-away database
+bench-writes: install
+	$(BIN)/python -m bench.writes
 
 clean:
 	rm -rf $(VENV) instance
