@@ -1,7 +1,9 @@
 """Monthly report summaries kept up to date by the workflow (issue 12, item 3).
 
 The four ``report_*_months`` tables (``reports.aggregates``) are created and
-filled from the referrals with the same SQL as ``flask reports rebuild-aggregates``.
+filled from the referrals with the same SQL as ``flask reports rebuild-aggregates``;
+an index on ``(referring_centre_id, submitted_at)`` for the figures that stay on
+the referrals (a centre's tables per trial, niche coverage).
 
 Revision ID: 0007
 Revises: 0006
@@ -63,10 +65,14 @@ def upgrade():
         *_measures('referrals', 'accepted', 'enrolled', 'declined', 'open'),
         sa.PrimaryKeyConstraint('month', 'trial_id', name=op.f('pk_report_trial_months')),
     )
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index('ix_referrals_referring_submitted', ['referring_centre_id', 'submitted_at'], unique=False)
     rebuild_on(op.get_bind())
 
 
 def downgrade():
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index('ix_referrals_referring_submitted')
     op.drop_table('report_trial_months')
     op.drop_index('ix_report_flow_months_receiving', table_name='report_flow_months')
     op.drop_table('report_flow_months')

@@ -72,6 +72,9 @@ class Referral(db.Model):
         ),
         sa.Index("ix_referrals_referring_created", "referring_centre_id", "created_at", "id"),
         sa.Index("ix_referrals_referring_state", "referring_centre_id", "state", "created_at"),
+        # A centre's reports over a date range, on its referring side (the receiving
+        # side has ``ix_referrals_receiving_queue``); migration 0007.
+        sa.Index("ix_referrals_referring_submitted", "referring_centre_id", "submitted_at"),
         sa.Index("ix_referrals_trial_state", "trial_id", "state"),
         sa.Index("ix_referrals_state_submitted", "state", "submitted_at"),
         # Submission order and date ranges; the stored durations ride along, so the

@@ -24,8 +24,9 @@ def _measure() -> Mapped[int]:
 
 
 class ReportCentreMonth(db.Model):
-    """Per month, centre and side (a referral counts once at its referring centre and
-    once at its receiving centre when that is another centre), state and reason."""
+    """Per month, centre and side (a referral counts once at its referring centre,
+    once at its receiving centre when that is another centre, and once in the
+    network's rows, centre 0), state and reason."""
 
     __tablename__ = "report_centre_months"
     __table_args__ = (sa.Index("ix_report_centre_months_centre", "centre_id", "month"),)

@@ -24,7 +24,7 @@ def test_reports_read_the_replica_when_configured(app, app_config, tmp_path):
         with replica.begin() as conn:  # a figure that exists only in the replica's copy
             conn.execute(
                 sa.insert(ReportCentreMonth).values(
-                    month="2025-03", centre_id=1, role="referring", state="enrolled",
+                    month="2025-03", centre_id=0, role="network", state="enrolled",
                     reason="enrolled", referrals=7, enrolled=7, open=0, declined=0, **measures,
                 )
             )  # fmt: skip
