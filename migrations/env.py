@@ -63,6 +63,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _not_fulltext(name, type_, parent_names):
+    from referral_app.models.fulltext import is_fulltext_object
+
+    return not is_fulltext_object(name)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -82,6 +88,8 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # The catalogue's full-text structures are made by code, not by the models.
+    conf_args.setdefault("include_name", _not_fulltext)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral_app.enums import Phase, SiteStatus, TrialStatus
 from referral_app.extensions import db
+from referral_app.models import fulltext
 from referral_app.models.columns import enum_column
 from referral_app.timeutil import utcnow
 
@@ -72,6 +73,12 @@ class Trial(db.Model):
     @property
     def label(self) -> str:
         return f"{self.acronym} ({self.nct_number})" if self.acronym else self.nct_number
+
+
+@sa.event.listens_for(Trial.__table__, "after_create")
+def _install_fulltext(_table, connection, **_kw) -> None:
+    """``create_all`` (tests, a new database) makes the search index too."""
+    fulltext.install(connection)
 
 
 class TrialSite(db.Model):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import selectinload
 
+from referral_app.extensions import db
 from referral_app.models import (
     Community,
     Phase,
@@ -14,6 +15,7 @@ from referral_app.models import (
     Trial,
     TrialSite,
     TrialStatus,
+    fulltext,
 )
 
 
@@ -41,18 +43,9 @@ def _recruiting_site_clause(filters: TrialFilters):
 def trial_query(filters: TrialFilters) -> Select:
     """A ``select(Trial)`` with the filters applied, ordered by acronym; sites preloaded."""
     stmt = select(Trial).options(selectinload(Trial.sites).joinedload(TrialSite.centre))
-    if filters.q:
-        like = f"%{filters.q.strip()}%"
-        stmt = stmt.where(
-            or_(
-                Trial.title.ilike(like),
-                Trial.acronym.ilike(like),
-                Trial.nct_number.ilike(like),
-                Trial.conditions.ilike(like),
-                Trial.biomarkers.ilike(like),
-                Trial.tumour_site.ilike(like),
-            )
-        )
+    text_match = fulltext.matching(Trial.id, filters.q, db.session.get_bind().dialect.name)
+    if text_match is not None:
+        stmt = stmt.where(text_match)
     if filters.community:
         stmt = stmt.join(Community, Community.id == Trial.community_id).where(
             Community.slug == filters.community
