@@ -194,33 +194,39 @@ def snapshot(referral_id: int) -> Contribution:
 def record(before: Contribution, referral_id: int) -> None:
     """Add the referral's change since ``before`` to the summaries (after the flush).
 
-    Rows are updated in key order, so two events never lock them in opposite orders;
-    a row whose count falls to zero is deleted."""
+    One upsert per table, its rows in key order, so two events never lock them in
+    opposite orders; a row whose count falls to zero is deleted."""
     after = snapshot(referral_id)
-    tables = {table.name: table for table in TABLES}
+    changes: dict[str, dict[tuple, Counter[str]]] = defaultdict(dict)
     for table_name, key in sorted(set(before) | set(after)):
         delta = Counter(after.get((table_name, key), Counter()))
         delta.subtract(before.get((table_name, key), Counter()))
-        if not any(delta.values()):
-            continue
-        _add(tables[table_name], key, delta)
+        if any(delta.values()):
+            changes[table_name][key] = delta
+    for table in TABLES:
+        if changes.get(table.name):
+            _add(table, changes[table.name])
 
 
-def _add(table: sa.Table, key: tuple, delta: Counter[str]) -> None:
-    key_columns = list(table.primary_key.columns)
-    values = {column.name: value for column, value in zip(key_columns, key, strict=True)}
+def _add(table: sa.Table, changes: dict[tuple, Counter[str]]) -> None:
+    keys = [column.name for column in table.primary_key.columns]
     measures = [column.name for column in table.columns if not column.primary_key]
-    changes = {name: delta.get(name, 0) for name in measures}
+    rows = [
+        {**dict(zip(keys, key, strict=True)), **{name: delta.get(name, 0) for name in measures}}
+        for key, delta in changes.items()
+    ]
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    statement = insert.values(**values, **changes).on_conflict_do_update(
-        index_elements=[column.name for column in key_columns],
-        set_={name: table.c[name] + insert.excluded[name] for name in measures},
+    db.session.execute(
+        insert.values(rows).on_conflict_do_update(
+            index_elements=keys,
+            set_={name: table.c[name] + insert.excluded[name] for name in measures},
+        )
     )
-    db.session.execute(statement)
-    if changes["referrals"] < 0:
-        matches = [table.c[name] == value for name, value in values.items()]
-        db.session.execute(table.delete().where(*matches, table.c.referrals <= 0))
+    emptied = [row for row in rows if row["referrals"] < 0]
+    if emptied:
+        matches = sa.or_(*(sa.and_(*(table.c[k] == row[k] for k in keys)) for row in emptied))
+        db.session.execute(table.delete().where(matches, table.c.referrals <= 0))
 
 
 # ---------------------------------------------------------------------------
