@@ -71,10 +71,8 @@ def figures(scope, filters) -> dict[str, Callable[[], object]]:
         "figures from the monthly summaries": lambda: (
             aggregates.figures(scope, filters) if aggregates.covers(scope, filters) else None
         ),
-        "whole dashboard (all of the above)": lambda: queries.dashboard(scope, filters),
-        "whole dashboard from the referrals only": lambda: queries.dashboard(
-            scope, filters, summaries=False
-        ),
+        "whole dashboard (all of the above)": lambda: aggregates.dashboard(scope, filters),
+        "whole dashboard from the referrals only": lambda: queries.dashboard(scope, filters),
     }
 
 

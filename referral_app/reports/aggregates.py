@@ -426,3 +426,21 @@ def _outcome_sub(table, group_column, key: str, where: Iterable) -> sa.Subquery:
         .group_by(group_column)
         .subquery()
     )
+
+
+def dashboard(
+    scope: scopes.Scope,
+    filters: scopes.Filters,
+    *,
+    today: dt.date | None = None,
+    language: str = "fr",
+    limit: int | None = queries.TABLE_LIMIT,
+) -> queries.Dashboard:
+    """The report page's figures: from the summaries where they hold them (``covers``),
+    the rest from the referrals (``queries.dashboard``)."""
+    found = (
+        figures(scope, filters, language=language, limit=limit) if covers(scope, filters) else None
+    )
+    return queries.dashboard(
+        scope, filters, today=today, language=language, limit=limit, found=found
+    )

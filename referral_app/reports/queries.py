@@ -709,18 +709,15 @@ def dashboard(
     today: dt.date | None = None,
     language: str = "fr",
     limit: int | None = TABLE_LIMIT,
-    summaries: bool = True,
+    found=None,
 ) -> Dashboard:
     """Every figure of the report page for a scope and its filters.
 
-    With ``summaries`` (the default) the figures the monthly summaries hold are read
-    from them (``aggregates.covers``); otherwise, and for the rest, from the referrals.
+    All from the referrals (the reference), except the figures given in ``found``
+    (``aggregates.Figures``: ``aggregates.dashboard`` reads them from the summaries).
     """
-    from referral_app.reports import aggregates
-
     where = scopes.referral_conditions(scope, filters)
-    if summaries and aggregates.covers(scope, filters):
-        found = aggregates.figures(scope, filters, language=language, limit=limit)
+    if found is not None:
         totals = found.summary
         states, spans, why = found.states, found.durations, found.reasons
         flow, trend, credit = found.flow, found.trend, found.credit

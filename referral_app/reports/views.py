@@ -32,7 +32,7 @@ from referral_app import audit, permissions, templating
 from referral_app.business_days import today as quebec_today
 from referral_app.extensions import db
 from referral_app.models import ExportJob, ExportStatus
-from referral_app.reports import charts, exports, queries
+from referral_app.reports import aggregates, charts, exports
 from referral_app.reports import scope as scopes
 from referral_app.reports.forms import ExportForm, FilterForm, default_date_from
 from referral_app.reports.labels import (
@@ -80,7 +80,7 @@ def _read_filters() -> tuple[FilterForm, scopes.Scope, scopes.Filters]:
 @login_required
 def index():
     form, scope, filters = _read_filters()
-    board = queries.dashboard(scope, filters, language=language_code())
+    board = aggregates.dashboard(scope, filters, language=language_code())
     names = {key: str(text) for key, text in FUNNEL_LABELS.items()}
     return render_template(
         "reports/index.html",

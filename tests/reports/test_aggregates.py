@@ -3,7 +3,7 @@
 The network of ``conftest.py`` is built through the workflow engine, so the
 summaries were kept up to date event by event (``engine.apply_event`` →
 ``aggregates.record``). Every dashboard figure is computed twice, from the
-summaries and from the referrals (``queries.dashboard(summaries=False)``, the
+summaries and from the referrals (``queries.dashboard``, the
 reference), for the admin, a manager and a community leader under several
 filters, before and after further transitions; and the summaries kept by the
 engine equal a rebuild from scratch.
@@ -67,8 +67,8 @@ def _cases(network):
 
 
 def _assert_same(scope, filters):
-    fast = queries.dashboard(scope, filters, today=TODAY, language="en")
-    slow = queries.dashboard(scope, filters, today=TODAY, language="en", summaries=False)
+    fast = aggregates.dashboard(scope, filters, today=TODAY, language="en")
+    slow = queries.dashboard(scope, filters, today=TODAY, language="en")
     for name in (f.name for f in dataclasses.fields(queries.Dashboard)):
         assert getattr(fast, name) == getattr(slow, name), (scope, filters, name)
 
@@ -90,7 +90,7 @@ def _assert_rebuild_agrees():
 
 
 def test_the_network_as_built(network):
-    board = queries.dashboard(Scope(NETWORK), Filters(), today=TODAY)
+    board = aggregates.dashboard(Scope(NETWORK), Filters(), today=TODAY)
     assert board.summary.submitted == 11  # the summaries are not empty
     _assert_all(network)
     _assert_rebuild_agrees()
@@ -131,7 +131,7 @@ def test_after_further_transitions(network, db):
     )
     db.session.commit()
     assert fresh.receiving_centre_id == network.centres["C"].id and July.state == S.SUBMITTED
-    board = queries.dashboard(Scope(NETWORK), Filters(), today=TODAY)
+    board = aggregates.dashboard(Scope(NETWORK), Filters(), today=TODAY)
     assert board.summary.submitted == 13
     _assert_all(network)
     _assert_rebuild_agrees()

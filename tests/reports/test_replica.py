@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from referral_app import create_app
 from referral_app.extensions import db
 from referral_app.models import ReportCentreMonth
-from referral_app.reports import queries
+from referral_app.reports import aggregates, queries
 from referral_app.reports.scope import NETWORK, Filters, Scope, referral_conditions
 from tests.reports.conftest import TODAY
 
@@ -28,7 +28,7 @@ def test_reports_read_the_replica_when_configured(app, app_config, tmp_path):
                     reason="enrolled", referrals=7, enrolled=7, open=0, declined=0, **measures,
                 )
             )  # fmt: skip
-        board = queries.dashboard(Scope(NETWORK), Filters(), today=TODAY)
+        board = aggregates.dashboard(Scope(NETWORK), Filters(), today=TODAY)
         assert board.summary.submitted == 7 and board.summary.enrolled == 7
         assert [(row.month, row.submitted) for row in board.trend] == [("2025-03", 7)]
         # The primary has none of it; the raw-table figures read the replica too.
