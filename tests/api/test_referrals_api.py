@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from referral_app import patient_data
 from referral_app.models import AuditLog, Referral, ReferralState
-from referral_app.timeutil import local_today
+from referral_app.timeutil import local_today, utcnow
 
 S = ReferralState
 
@@ -225,7 +225,9 @@ def test_transition_errors(api_as, cast, db):
 
 
 def test_visibility_lists_and_identifiers(api_as, cast, db, make):
-    referral = cast.referral("acknowledged", urgency="urgent")
+    # acknowledged an hour ago: its decision is not due yet, whatever today is
+    recently, minutes = utcnow() - dt.timedelta(hours=1), dt.timedelta(minutes=5)
+    referral = cast.referral("acknowledged", urgency="urgent", submitted_at=recently, step=minutes)
     late = cast.referral("submitted", submitted_at=dt.datetime(2025, 1, 6, tzinfo=dt.UTC))
     draft = cast.referral("draft")
     db.session.commit()

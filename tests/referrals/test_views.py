@@ -391,7 +391,8 @@ def test_attention_counts_what_waits_for_each_user(cast, db, make):
     cast.referral("submitted", submitted_at=utcnow())  # new, on time
     cast.referral("submitted", submitted_at=long_ago)  # new and late
     cast.referral("acknowledged", submitted_at=long_ago)  # decision late
-    cast.referral("info_requested")  # waits for the referrer
+    recently, minutes = utcnow() - dt.timedelta(hours=1), dt.timedelta(minutes=5)
+    cast.referral("info_requested", submitted_at=recently, step=minutes)  # referrer not late
     make.referral("submitted", submitted_at=long_ago)  # another centre's: not counted
     db.session.flush()
 
