@@ -54,6 +54,9 @@ def scene(cast, make, db):
     referral = cast.referral("acknowledged")
     engine.add_comment(referral, cast.referring["coordinator"], "First message")
     db.session.commit()
+    # A first row each way by other people: every relation a list loads apart
+    # (one IN query each) is loaded in the first count too, not only in the second.
+    _grow(cast, make, db, referral, 1)
     return referral
 
 
