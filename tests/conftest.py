@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import gc
 import itertools
 import os
 import uuid
@@ -123,13 +122,6 @@ def app(_app):
     from referral_app.extensions import limiter
 
     limiter.reset()
-
-
-@pytest.fixture(autouse=TEST_DB == "postgresql")
-def _collect_garbage_after_each_test():
-    """A connection a test forgot is reported against that test, not a later one."""
-    yield
-    gc.collect()
 
 
 @pytest.fixture

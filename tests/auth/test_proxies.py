@@ -6,19 +6,26 @@ import pytest
 from flask import request
 
 from referral_app import create_app
+from referral_app.extensions import db
 
 
 @pytest.fixture
 def app_with_proxies(app_config):
+    created_apps = []
+
     def make(trusted: int):
         class Config(type(app_config)):
             TRUSTED_PROXIES = trusted
 
         created = create_app(Config())
         created.add_url_rule("/_test/address", "test_address", lambda: request.remote_addr or "")
+        created_apps.append(created)
         return created
 
-    return make
+    yield make
+    for created in created_apps:  # their connections closed here, not by the collector
+        with created.app_context():
+            db.engine.dispose()
 
 
 def _address(app, **headers) -> str:

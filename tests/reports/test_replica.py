@@ -14,11 +14,14 @@ from tests.reports.conftest import TODAY
 
 def test_reports_read_the_replica_when_configured(app, app_config, tmp_path):
     class Config(type(app_config)):
+        # A primary of its own too: this second app's engines are all disposed below.
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'primary.db'}"
         SQLALCHEMY_BINDS = {"reports": f"sqlite:///{tmp_path / 'replica.db'}"}
 
     with_replica = create_app(Config())
     with with_replica.app_context():
         replica = db.engines["reports"]
+        db.metadata.create_all(db.engine)
         db.metadata.create_all(replica)
         measures = dict.fromkeys(("acknowledged", "accepted", "decided", "screening"), 7)
         with replica.begin() as conn:  # a figure that exists only in the replica's copy

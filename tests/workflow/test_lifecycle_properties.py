@@ -12,8 +12,9 @@ After every step, for every referral:
 - no outbox row about a referral without an event, a comment or a reminder.
 
 Each example works inside a savepoint that is rolled back, each step inside one
-of its own, so refused steps leave nothing behind. CI settings: 200 programs
-of 50 steps, in two halves (``HYPOTHESIS_PROFILE=quick`` for a fast local run).
+of its own, so refused steps leave nothing behind. CI settings: 100 programs
+of 50 steps per database pass, in two halves, the same programs on SQLite and on
+PostgreSQL (``HYPOTHESIS_PROFILE=quick`` for a fast local run, ``long`` for 500).
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ from referral_app.workflow.states import ROWS, Event, ReferralState, Side
 
 S, E = ReferralState, Event
 
-# Two halves of 100 programs (different starting moments), so that both test
-# processes share the 200.
+# Two halves of 50 programs (different starting moments), so that both test
+# processes share the 100.
 settings.register_profile(
     "ci",
-    max_examples=100,
+    max_examples=50,
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=list(HealthCheck),
@@ -69,6 +70,13 @@ settings.register_profile(
     "quick",
     max_examples=20,
     stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+settings.register_profile(
+    "long",
+    max_examples=250,
+    stateful_step_count=50,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
