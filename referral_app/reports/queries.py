@@ -320,6 +320,45 @@ class FlowMatrix:
     def column_total(self, receiving_id: int) -> int:
         return sum(n for (_r, c), n in self.cells.items() if c == receiving_id)
 
+    def grid(self) -> FlowGrid:
+        """Every cell, its heat and the totals, computed once for the page: a
+        network of 50 centres has 2,500 cells, too many to look up one by one
+        from the template (it was a third of the report page's time)."""
+        maximum = self.maximum
+        row_totals: dict[int, int] = {}
+        column_totals: dict[int, int] = {}
+        for (r, c), n in self.cells.items():
+            row_totals[r] = row_totals.get(r, 0) + n
+            column_totals[c] = column_totals.get(c, 0) + n
+
+        def heat(n: int) -> int:
+            return max(1, min(5, math.ceil(5 * n / maximum))) if n else 0
+
+        rows = [
+            FlowRow(
+                centre,
+                [(n, heat(n)) for n in (self.count(centre.id, c.id) for c in self.receiving)],
+                row_totals.get(centre.id, 0),
+            )
+            for centre in self.referring
+        ]
+        columns = [column_totals.get(c.id, 0) for c in self.receiving]
+        return FlowGrid(rows, columns, sum(self.cells.values()))
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    centre: Centre
+    cells: list[tuple[int, int]]  # (referrals, heat) for each receiving centre
+    total: int
+
+
+@dataclass(frozen=True)
+class FlowGrid:
+    rows: list[FlowRow]
+    column_totals: list[int]
+    total: int
+
 
 def flow_matrix(where: Where) -> FlowMatrix:
     rows = replica.execute(

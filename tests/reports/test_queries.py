@@ -286,3 +286,19 @@ def test_percentiles_from_counts_match_percentile_cont(values):
     expected = [percentile_cont(f) for f in (0.5, 0.9, 0.0, 1.0)]
     assert queries.percentiles(counts, (0.5, 0.9, 0.0, 1.0)) == pytest.approx(expected)
     assert queries.percentiles({}) == [None, None]
+
+
+def test_the_flow_grid_is_the_matrix_cell_by_cell(network, admin_where):
+    """The page renders ``grid()``; it must say what ``count``, ``heat`` and the
+    totals say, cell by cell."""
+    matrix = queries.flow_matrix(admin_where)
+    grid = matrix.grid()
+    assert [row.centre for row in grid.rows] == matrix.referring
+    for row in grid.rows:
+        assert row.cells == [
+            (matrix.count(row.centre.id, c.id), matrix.heat(row.centre.id, c.id))
+            for c in matrix.receiving
+        ]
+        assert row.total == matrix.row_total(row.centre.id)
+    assert grid.column_totals == [matrix.column_total(c.id) for c in matrix.receiving]
+    assert grid.total == sum(matrix.cells.values()) > 0
