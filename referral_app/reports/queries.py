@@ -345,6 +345,34 @@ class FlowMatrix:
         columns = [column_totals.get(c.id, 0) for c in self.receiving]
         return FlowGrid(rows, columns, sum(self.cells.values()))
 
+    def partners(self, centre_id: int) -> list[Partner]:
+        """One centre's flows, a row per other centre: a centre's matrix has only
+        its own row and column filled, 2,500 mostly empty cells in a network of 50."""
+        centres = {c.id: c for c in (*self.referring, *self.receiving)}
+        rows = [
+            Partner(
+                centres[other],
+                self.count(centre_id, other),
+                self.count(other, centre_id),
+                self.enrolled.get((centre_id, other), 0),
+                self.enrolled.get((other, centre_id), 0),
+            )
+            for other in sorted(centres.keys() - {centre_id}, key=lambda i: centres[i].short_name)
+        ]
+        return sorted(
+            (row for row in rows if row.sent or row.received),
+            key=lambda row: -(row.sent + row.received),
+        )
+
+
+@dataclass(frozen=True)
+class Partner:
+    centre: Centre
+    sent: int  # referred by the centre to this one
+    received: int  # referred to the centre by this one
+    sent_enrolled: int
+    received_enrolled: int
+
 
 @dataclass(frozen=True)
 class FlowRow:
