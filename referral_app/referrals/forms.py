@@ -18,6 +18,7 @@ from referral_app.forms import BaseForm
 from referral_app.labels import URGENCY_LABELS
 from referral_app.models import Language, Referral, Urgency
 from referral_app.patient_data import PatientIdentifiers
+from referral_app.referrals.services import CLINICAL_DRAFT_FIELDS
 
 
 def _optional_int(value):
@@ -70,14 +71,7 @@ class ReferralForm(BaseForm):
         "health_insurance_number",
         "phone",
         "patient_language",
-        "patient_region_id",
-        "diagnosis",
-        "histology",
-        "stage",
-        "biomarkers",
-        "ecog",
-        "prior_lines",
-        "clinical_notes",
+        *CLINICAL_DRAFT_FIELDS,
     )
 
     @classmethod

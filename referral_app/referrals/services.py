@@ -379,7 +379,9 @@ def comments(referral: Referral) -> list[Comment]:
 # The referral's columns that only readers of patient data see
 # (``permissions.can_see_patient_data``); everyone who opens a referral sees its
 # state, dates, trial, centres and reason codes, which is what reports need.
-CLINICAL_FIELDS = (
+# The clinical part of a draft, in the order the referral form shows it (the form's
+# fields are built from it, so a clinical field added there is withheld here too).
+CLINICAL_DRAFT_FIELDS = (
     "patient_region_id",
     "diagnosis",
     "histology",
@@ -388,8 +390,8 @@ CLINICAL_FIELDS = (
     "ecog",
     "prior_lines",
     "clinical_notes",
-    "study_subject_id",
 )
+CLINICAL_FIELDS = (*CLINICAL_DRAFT_FIELDS, "study_subject_id")  # and what enrolment records
 # Clinical values an event may carry in its data.
 CLINICAL_EVENT_DATA = ("study_subject_id",)
 
