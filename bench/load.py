@@ -356,33 +356,14 @@ def gets(*paths: str) -> Callable[[Cast, Counter], list[str]]:
 
 def create_and_submit(count: int) -> Callable[[Cast, Counter], list[str]]:
     """POST bodies with ``"submit": true``, each a new fictional patient."""
-    from referral_app.workflow.builder import fictional_identifiers
+    from referral_app.workflow.builder import api_referral_body
 
     def lines(cast: Cast, state: Counter) -> list[str]:
         out = []
         for _ in range(count):
             n = cast.patient_base + 1 + state["patients"]
             state["patients"] += 1
-            patient = fictional_identifiers(n)
-            body = {
-                "site_id": cast.site_ids[n % len(cast.site_ids)],
-                "urgency": "routine",
-                "patient_consent": True,
-                "patient": {
-                    "name": patient.name,
-                    "date_of_birth": patient.date_of_birth.isoformat(),
-                    "health_insurance_number": patient.health_insurance_number,
-                    "phone": "514-555-0199",
-                },
-                "patient_region_id": cast.region_id,
-                "diagnosis": "Non-small cell lung cancer",
-                "histology": "Adenocarcinoma",
-                "stage": "IV",
-                "biomarkers": "EGFR exon 19 deletion",
-                "ecog": 1,
-                "prior_lines": 1,
-                "submit": True,
-            }
+            body = api_referral_body(cast.site_ids[n % len(cast.site_ids)], cast.region_id, n)
             out.append(f"POST\t/api/v1/referrals\t{json.dumps(body)}")
         return out
 

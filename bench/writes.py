@@ -95,28 +95,9 @@ def seed(db) -> tuple[str, int, int]:
 
 
 def body(site_id: int, region_id: int, n: int) -> dict:
-    from referral_app.workflow.builder import fictional_identifiers
+    from referral_app.workflow.builder import api_referral_body
 
-    patient = fictional_identifiers(n)
-    return {
-        "site_id": site_id,
-        "urgency": "routine",
-        "patient_consent": True,
-        "patient": {
-            "name": patient.name,
-            "date_of_birth": patient.date_of_birth.isoformat(),
-            "health_insurance_number": patient.health_insurance_number,
-            "phone": "514-555-0199",
-        },
-        "patient_region_id": region_id,
-        "diagnosis": "Non-small cell lung cancer",
-        "histology": "Adenocarcinoma",
-        "stage": "IV",
-        "biomarkers": "EGFR exon 19 deletion",
-        "ecog": 1,
-        "prior_lines": 1,
-        "submit": True,
-    }
+    return api_referral_body(site_id, region_id, n)
 
 
 def percentile(samples: list[float], p: float) -> float:

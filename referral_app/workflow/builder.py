@@ -100,6 +100,24 @@ def complete_summary(region_id: int | None) -> dict[str, Any]:
     }
 
 
+def api_referral_body(site_id: int, region_id: int | None, n: int, **changes: Any) -> dict:
+    """A ``POST /api/v1/referrals`` body that creates and submits a referral of the
+    fictional patient ``n`` (the benchmarks' and the tests' one write)."""
+    patient = fictional_identifiers(n)
+    return {
+        "site_id": site_id,
+        **complete_summary(region_id),
+        "patient": {
+            "name": patient.name,
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "health_insurance_number": patient.health_insurance_number,
+            "phone": "514-555-0199",
+        },
+        "submit": True,
+        **changes,
+    }
+
+
 def identifier_data(identifiers: patient_data.PatientIdentifiers) -> dict[str, Any]:
     return {
         "patient_name": identifiers.name,

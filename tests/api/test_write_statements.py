@@ -12,30 +12,13 @@ from sqlalchemy import func, select
 from referral_app import delivery
 from referral_app.api import tokens
 from referral_app.models import Notification, Role
-from referral_app.workflow.builder import fictional_identifiers
+from referral_app.workflow.builder import api_referral_body
 
 _patients = iter(range(700, 10_000))
 
 
-def _body(site, **changes) -> dict:
-    patient = fictional_identifiers(next(_patients))
-    return {
-        "site_id": site.id,
-        "urgency": "routine",
-        "patient_consent": True,
-        "patient": {
-            "name": patient.name,
-            "date_of_birth": patient.date_of_birth.isoformat(),
-            "health_insurance_number": patient.health_insurance_number,
-            "phone": "514-555-0199",
-        },
-        "patient_region_id": site.centre.region_id,
-        "diagnosis": "NSCLC",
-        "stage": "IV",
-        "ecog": 1,
-        "prior_lines": 1,
-        **changes,
-    }
+def _body(site) -> dict:
+    return api_referral_body(site.id, site.centre.region_id, next(_patients))
 
 
 def _token(db, user) -> dict[str, str]:
@@ -71,7 +54,7 @@ def test_create_and_submit_statements_do_not_grow_with_recipients_or_referrals(
 
     def create_and_submit(site) -> tuple[int, int]:
         before = _outbox(db)
-        body = _body(site, submit=True)
+        body = _body(site)
         key = {"Idempotency-Key": uuid.uuid4().hex}
         with count_queries() as counter:
             response = client.post("/api/v1/referrals", json=body, headers={**headers, **key})

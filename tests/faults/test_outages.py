@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from referral_app.api import tokens
 from referral_app.models import AuditLog, Notification, NotificationChannel, Referral, Role
-from referral_app.workflow.builder import fictional_identifiers
+from referral_app.workflow.builder import api_referral_body
 from tests.faults.conftest import elapsed_since
 from tests.workers.support import wait_for
 
@@ -38,22 +38,7 @@ class Cast:
 
 
 def _new_referral(cast: Cast) -> dict:
-    patient = fictional_identifiers(next(_patients))
-    return {
-        "site_id": cast.site_id,
-        "submit": True,
-        "patient_consent": True,
-        "patient": {
-            "name": patient.name,
-            "date_of_birth": patient.date_of_birth.isoformat(),
-            "health_insurance_number": patient.health_insurance_number,
-        },
-        "patient_region_id": cast.region_id,
-        "diagnosis": "NSCLC",
-        "stage": "IV",
-        "ecog": 1,
-        "prior_lines": 1,
-    }
+    return api_referral_body(cast.site_id, cast.region_id, next(_patients))
 
 
 def _call(web, cast, method, path, body=None, key=None, replayed=None) -> int:
