@@ -56,30 +56,19 @@ from referral_app.workflow.states import ROWS, Event, ReferralState, Side
 
 S, E = ReferralState, Event
 
-# Two halves of 50 programs (different starting moments), so that both test
-# processes share the 100.
-settings.register_profile(
-    "ci",
-    max_examples=50,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
-settings.register_profile(
-    "quick",
-    max_examples=20,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
-settings.register_profile(
-    "long",
-    max_examples=250,
-    stateful_step_count=50,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+# Programs per half and steps per program. ``ci``: two halves of 50 programs
+# (different starting moments), so that both test processes share the 100, the
+# same ones every run.
+PROFILES = {"ci": (50, 50), "quick": (20, 30), "long": (250, 50)}
+for _name, (_programs, _steps) in PROFILES.items():
+    settings.register_profile(
+        _name,
+        max_examples=_programs,
+        stateful_step_count=_steps,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=_name == "ci",
+    )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 # Quebec moments on the eve of weekends, holidays and clock changes.
