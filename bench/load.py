@@ -748,6 +748,8 @@ def report(results, mail: Notifications | None, counts, args, server_version: st
 
 def cleanup(url: str, max_id: int) -> int:
     """Delete the referrals this run created (and what hangs on them)."""
+    from referral_app.reports.aggregates import rebuild_on
+
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         refs = conn.execute(
@@ -768,6 +770,9 @@ def cleanup(url: str, max_id: int) -> int:
         deleted = conn.execute(
             sa.text("DELETE FROM referrals WHERE id > :m"), {"m": max_id}
         ).rowcount
+        # The rows went without the engine, so the report summaries are recomputed
+        # (the next run's dashboards read what the referrals say).
+        rebuild_on(conn)
     engine.dispose()
     return deleted
 

@@ -71,4 +71,11 @@ def test_load_benchmark_at_a_tiny_size(bench_database, tmp_path):
     engine = sa.create_engine(bench_database)
     with engine.connect() as conn:  # the referrals the run created are gone again
         assert conn.scalar(sa.text("SELECT count(*) FROM referrals")) == 2000
+        # ... from the report summaries too (the network's rows count each submission)
+        assert conn.scalar(
+            sa.text(
+                "SELECT sum(referrals) FROM report_centre_months "
+                "WHERE centre_id = 0 AND role = 'network'"
+            )
+        ) == conn.scalar(sa.text("SELECT count(*) FROM referrals WHERE submitted_at IS NOT NULL"))
     engine.dispose()
