@@ -308,11 +308,7 @@ class FlowMatrix:
         return self.cells.get((referring_id, receiving_id), 0)
 
     def heat(self, referring_id: int, receiving_id: int) -> int:
-        """0 for an empty cell, else 1..5 relative to the busiest pair."""
-        count = self.count(referring_id, receiving_id)
-        if not count:
-            return 0
-        return max(1, min(5, math.ceil(5 * count / self.maximum)))
+        return _heat(self.count(referring_id, receiving_id), self.maximum)
 
     def row_total(self, referring_id: int) -> int:
         return sum(n for (r, _c), n in self.cells.items() if r == referring_id)
@@ -331,13 +327,13 @@ class FlowMatrix:
             row_totals[r] = row_totals.get(r, 0) + n
             column_totals[c] = column_totals.get(c, 0) + n
 
-        def heat(n: int) -> int:
-            return max(1, min(5, math.ceil(5 * n / maximum))) if n else 0
-
         rows = [
             FlowRow(
                 centre,
-                [(n, heat(n)) for n in (self.count(centre.id, c.id) for c in self.receiving)],
+                [
+                    (n, _heat(n, maximum))
+                    for n in (self.count(centre.id, c.id) for c in self.receiving)
+                ],
                 row_totals.get(centre.id, 0),
             )
             for centre in self.referring
@@ -357,12 +353,17 @@ class FlowMatrix:
                 self.enrolled.get((centre_id, other), 0),
                 self.enrolled.get((other, centre_id), 0),
             )
-            for other in sorted(centres.keys() - {centre_id}, key=lambda i: centres[i].short_name)
+            for other in centres.keys() - {centre_id}
         ]
         return sorted(
             (row for row in rows if row.sent or row.received),
-            key=lambda row: -(row.sent + row.received),
+            key=lambda row: (-(row.sent + row.received), row.centre.short_name),  # busiest first
         )
+
+
+def _heat(count: int, maximum: int) -> int:
+    """A cell's shade: 0 when empty, else 1..5 relative to the busiest pair."""
+    return max(1, min(5, math.ceil(5 * count / maximum))) if count else 0
 
 
 @dataclass(frozen=True)
