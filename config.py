@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -183,6 +184,18 @@ class Config:
     EXPORT_SYNC_MAX_ROWS = _env_int("EXPORT_SYNC_MAX_ROWS", 5000)
     EXPORT_PROGRESS_EVERY = _env_int("EXPORT_PROGRESS_EVERY", 1000)
     MAILBOX_DIR = Path(os.environ.get("MAILBOX_DIR", INSTANCE_DIR / "mailbox"))
+    # Clinical documents (issue 13): sealed bytes in a local directory by default, or
+    # an S3-compatible bucket (DOCUMENT_STORAGE=s3; credentials from AWS_* variables).
+    DOCUMENT_STORAGE = os.environ.get("DOCUMENT_STORAGE", "local")
+    DOCUMENT_STORAGE_DIR = Path(os.environ.get("DOCUMENT_STORAGE_DIR", INSTANCE_DIR / "documents"))
+    DOCUMENT_S3_BUCKET = os.environ.get("DOCUMENT_S3_BUCKET", "")
+    DOCUMENT_S3_ENDPOINT_URL = os.environ.get("DOCUMENT_S3_ENDPOINT_URL", "")
+    DOCUMENT_S3_REGION = os.environ.get("DOCUMENT_S3_REGION", "")
+    DOCUMENT_MAX_BYTES = _env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+    REFERRAL_DOCUMENTS_MAX_BYTES = _env_int("REFERRAL_DOCUMENTS_MAX_BYTES", 200 * 1024 * 1024)
+    DOCUMENT_MAX_FILES_PER_UPLOAD = _env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 10)
+    # Documents of a referral closed longer than this are purged (beat, daily).
+    DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 730)
     SHOW_DEV_MAILBOX = False
     # ``flask mfa-code EMAIL`` (prints a user's current TOTP code): development only.
     DEV_MFA_COMMAND = False
@@ -240,6 +253,8 @@ class TestingConfig(Config):
     # Tasks published by tests go to an in-process queue, never to a real broker;
     # the worker tests point the app at Redis themselves.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+    # The suite's apps get a directory each (``tests/conftest.py``); never ``instance/``.
+    DOCUMENT_STORAGE_DIR = Path(tempfile.gettempdir()) / "passerelle-test-documents"
 
 
 class ProductionConfig(Config):

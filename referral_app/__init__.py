@@ -17,6 +17,9 @@ def create_app(config: str | Config | None = None) -> Flask:
         static_folder="static",
         instance_relative_config=False,
     )
+    from referral_app.documents.uploads import Request
+
+    app.request_class = Request  # uploads spooled sealed, larger bodies where files go
     cfg = config if isinstance(config, Config) else get_config(config)
     app.config.from_object(cfg)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -63,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from referral_app.api import init_api
     from referral_app.auth.views import bp as auth_bp
     from referral_app.communities.views import bp as communities_bp
+    from referral_app.documents.views import bp as documents_bp
     from referral_app.main.views import bp as main_bp
     from referral_app.notifications.views import bp as notifications_bp
     from referral_app.notifications.views import mailbox_bp, outbox_bp
@@ -77,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         main_bp,
         referrals_bp,
+        documents_bp,
         trials_bp,
         communities_bp,
         reports_bp,

@@ -88,3 +88,15 @@ class ExportStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class DocumentCategory(enum.StrEnum):
+    """What a clinical document is (issue 13): the info-request checklist asks by category."""
+
+    PATHOLOGY = "pathology"
+    IMAGING = "imaging"
+    LABORATORY = "laboratory"
+    MOLECULAR = "molecular"
+    CONSULT_NOTE = "consult_note"
+    CONSENT_FORM = "consent_form"
+    OTHER = "other"

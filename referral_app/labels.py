@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from referral_app.enums import EmailMode, Phase, Role, SiteStatus, TrialStatus, Urgency
+from referral_app.enums import (
+    DocumentCategory,
+    EmailMode,
+    Phase,
+    Role,
+    SiteStatus,
+    TrialStatus,
+    Urgency,
+)
 from referral_app.workflow.states import STATES
 
 ROLE_LABELS = {
@@ -51,6 +59,16 @@ EMAIL_MODE_LABELS = {
     EmailMode.DIGEST: _l("Daily digest"),
 }
 
+DOCUMENT_CATEGORY_LABELS = {
+    DocumentCategory.PATHOLOGY: _l("Pathology report"),
+    DocumentCategory.IMAGING: _l("Imaging report"),
+    DocumentCategory.LABORATORY: _l("Laboratory results"),
+    DocumentCategory.MOLECULAR: _l("Molecular / genomic report"),
+    DocumentCategory.CONSULT_NOTE: _l("Consult note"),
+    DocumentCategory.CONSENT_FORM: _l("Consent form"),
+    DocumentCategory.OTHER: _l("Other document"),
+}
+
 ALL_LABELS = {
     "role": ROLE_LABELS,
     "state": STATE_LABELS,
@@ -59,6 +77,7 @@ ALL_LABELS = {
     "site_status": SITE_STATUS_LABELS,
     "phase": PHASE_LABELS,
     "email_mode": EMAIL_MODE_LABELS,
+    "document_category": DOCUMENT_CATEGORY_LABELS,
 }
 
 

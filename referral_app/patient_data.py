@@ -113,6 +113,11 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
 
 
+def fernet() -> MultiFernet:
+    """The patient-data keys (documents wrap their data keys with them)."""
+    return _fernet()
+
+
 def encrypt(identifiers: PatientIdentifiers) -> str:
     return _fernet().encrypt(identifiers.to_json().encode()).decode()
 

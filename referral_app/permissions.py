@@ -61,6 +61,14 @@ def can_see_patient_data(user: User, referral: Referral, *, reason: str | None =
     return is_admin(user) and bool(reason and reason.strip())
 
 
+def can_add_documents(user: User, referral: Referral) -> bool:
+    """Clinical staff of either centre; only the referring side while it is a draft."""
+    side = side_of(user, referral)
+    if not is_clinical(user) or side is None:
+        return False
+    return side == "referring" or not referral.is_draft
+
+
 def admin_needs_reason(user: User, referral: Referral) -> bool:
     """Admins are never clinical staff: they see patient data only with a reason."""
     return is_admin(user) and not can_see_patient_data(user, referral)
@@ -176,6 +184,11 @@ REFERRAL_CLINICAL = Access(
     "referral",
     visible=can_view_referral,
 )
+# Documents: a third centre and a manager are told there is no such thing (404).
+DOCUMENTS = Access(lambda user, referral: can_see_patient_data(user, referral), "referral", 404)
+ADMIN_WITH_REASON = Access(
+    lambda user, referral: is_admin(user) and can_view_referral(user, referral), "referral", 404
+)
 MANAGE_TRIALS = Access(lambda user, _t: can_manage_trials(user))
 MANAGE_SITE = Access(can_manage_site, "site")
 OPEN_SITE = Access(lambda user, _t: can_open_a_site(user))
@@ -227,6 +240,11 @@ ROUTES: dict[str, Access] = {
             "transition",
         )
     },
+    **{
+        f"documents.{name}": DOCUMENTS
+        for name in ("upload", "replace", "delete", "download", "thumbnail")
+    },
+    "documents.download_with_reason": ADMIN_WITH_REASON,
     "reports.index": REPORTS,
     "reports.export": REPORTS,
     "reports.export_job": OWN,
@@ -280,4 +298,8 @@ ROUTES: dict[str, Access] = {
         for name in ("get_referral", "transition", "list_events", "add_comment")
     },
     "api_referrals.list_comments": REFERRAL_CLINICAL,
+    **{
+        f"api_referrals.{name}": DOCUMENTS
+        for name in ("list_documents", "upload_documents", "download_document")
+    },
 }

@@ -74,6 +74,7 @@ def app_config(database_url, tmp_path_factory):
         SQLALCHEMY_DATABASE_URI = database_url
         EXPORT_DIR = tmp_path_factory.mktemp("exports")
         MAILBOX_DIR = tmp_path_factory.mktemp("mailbox")
+        DOCUMENT_STORAGE_DIR = tmp_path_factory.mktemp("documents")
 
     return Config()
 
@@ -255,6 +256,24 @@ class Factory:
         )
         self.session.flush()
         return referral
+
+    def document(self, referral, user: User, content: bytes | None = None, **kw):
+        """A document attached by ``user`` (a PDF with a line of text by default)."""
+        import io
+
+        from referral_app.documents import service
+        from referral_app.documents.uploads import Upload
+        from tests.documents.samples import pdf_with_text
+
+        upload = Upload(
+            io.BytesIO(content if content is not None else pdf_with_text("Pathology")),
+            kw.pop("filename", "pathology.pdf"),
+            kw.pop("category", "pathology"),
+            kw.pop("title", None),
+        )
+        (document,) = service.attach(referral, user, [upload], **kw)
+        self.session.flush()
+        return document
 
     def _receiver(self, site: TrialSite) -> User:
         """A coordinator of the site's centre, made when there is none."""

@@ -74,6 +74,7 @@ class World:
     notification: Notification
     token_id: int
     job: ExportJob
+    document_id: int
     principals: list[Principal]
 
 
@@ -113,6 +114,7 @@ def world(app, make, db) -> World:
     token_row, _plain = tokens.create_token(owner, "owned")
     job = ExportJob(user_id=owner.id, kind="referrals", file_format="csv", status="queued")
     db.session.add(job)
+    document = make.document(referral, owner)
     db.session.commit()
     notification = db.session.scalars(sa.select(Notification).order_by(Notification.id)).first()
     assert notification is not None  # the submission told the receiving centre
@@ -136,6 +138,7 @@ def world(app, make, db) -> World:
         notification,
         token_row.id,
         job,
+        document.id,
         principals,
     )
 
@@ -153,6 +156,7 @@ def _url_values(rule, world: World) -> dict:
         "notification_id": world.notification.id,
         "token_id": world.token_id,
         "job_id": world.job.id,
+        "document_id": world.document_id,
         "token": "not-a-token",
         "code": "fr",
         "event": "acknowledge",

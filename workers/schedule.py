@@ -28,6 +28,11 @@ def beat_schedule(app: Flask) -> dict:
             "task": "passerelle.purge_old_sessions",
             "schedule": crontab(hour=3, minute=20),
         },
+        # Documents past their retention (``DOCUMENT_RETENTION_DAYS``): bytes go, a tombstone stays.
+        "purge-expired-documents": {
+            "task": "passerelle.purge_expired_documents",
+            "schedule": crontab(hour=3, minute=40),
+        },
         # Trial news: one digest per community, Monday morning (idempotent per ISO week).
         "trial-news-weekly-digest": {
             "task": "passerelle.trial_news.weekly_digest",

@@ -72,6 +72,14 @@ def purge_old_sessions() -> int:
     return count
 
 
+@shared_task(name="passerelle.purge_expired_documents")
+def purge_expired_documents() -> int:
+    """Daily: the documents of referrals closed longer than DOCUMENT_RETENTION_DAYS."""
+    from referral_app.documents import service as documents
+
+    return documents.purge_expired()
+
+
 @shared_task(name="passerelle.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Daily: forget the answers of API writes older than a day."""

@@ -141,7 +141,8 @@ def workflow_error(error: WorkflowError) -> ApiError:
     """The HTTP answer to a domain error: 400 for input, 409 for the rest."""
     engine.roll_back(error)
     if isinstance(error, TransitionInputError):
-        return ApiError(400, "invalid", error.message, error.fields)
+        # 400; a refused file 413 (too large) or 415 (type): ``DocumentRefused.status``.
+        return ApiError(getattr(error, "status", 400), error.code, error.message, error.fields)
     extra = {}
     if isinstance(error, ExistingReferral):
         extra["existing_referral_id"] = error.existing.id
@@ -159,7 +160,23 @@ def current_api_user() -> User:
 
 def _request_hash() -> str:
     payload = json.dumps(request.get_json(silent=True), sort_keys=True, default=str)
+    if request.mimetype == "multipart/form-data":
+        payload = _multipart_fingerprint()
     return hashlib.sha256(f"{request.method} {request.path} {payload}".encode()).hexdigest()
+
+
+def _multipart_fingerprint() -> str:
+    """An upload's fields and the SHA-256 of each file: a key reused for other files is 409."""
+    files = []
+    for name, storage in request.files.items(multi=True):
+        digest = hashlib.sha256()
+        storage.stream.seek(0)
+        for piece in iter(lambda s=storage.stream: s.read(65536), b""):
+            digest.update(piece)
+        storage.stream.seek(0)
+        files.append([name, storage.filename, digest.hexdigest()])
+    fields = sorted(request.form.items(multi=True))
+    return json.dumps({"form": fields, "files": files}, sort_keys=True)
 
 
 def _stored_answer(user: User, key: str) -> IdempotencyKey | None:

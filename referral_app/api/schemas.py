@@ -11,7 +11,14 @@ from marshmallow import fields, validate
 from referral_app.api.core import MAX_PER_PAGE, PageArgs, PageMeta
 from referral_app.api.fields import Id, Int, Text
 from referral_app.inputs import MAX_ID
-from referral_app.models import Language, Phase, ReferralState, TrialStatus, Urgency
+from referral_app.models import (
+    DocumentCategory,
+    Language,
+    Phase,
+    ReferralState,
+    TrialStatus,
+    Urgency,
+)
 from referral_app.workflow.drafts import TEXT_FIELDS
 from referral_app.workflow.fields import Field as WorkflowField
 from referral_app.workflow.spec import SPECS, EventSpec
@@ -229,6 +236,9 @@ def _event_field(f: WorkflowField) -> fields.Field:
         return fields.Date(**options)
     if f.kind == "choice":
         return fields.String(validate=validate.OneOf([c.value for c in f.choices]), **options)
+    if f.kind == "choices":
+        choice = fields.String(validate=validate.OneOf([c.value for c in f.choices]))
+        return fields.List(choice, validate=validate.Length(max=len(f.choices)), **options)
     if f.kind in ("site", "trial"):
         return Id(**options)
     raise ValueError(f"no API field for the kind {f.kind!r}")
@@ -351,6 +361,100 @@ class CommentOut(ma.Schema):
 
 class CommentList(ma.Schema):
     items = fields.List(fields.Nested(CommentOut))
+
+
+# -- Documents ----------------------------------------------------------------------
+
+
+class DocumentOut(ma.Schema):
+    id = fields.Integer()
+    category = fields.String(validate=validate.OneOf(_values(DocumentCategory)))
+    title = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    version = fields.Integer()
+    replaces_id = fields.Integer(allow_none=True)
+    current = fields.Boolean()
+    superseded_at = fields.DateTime(allow_none=True)
+    purged_at = fields.DateTime(allow_none=True)
+    uploaded_at = fields.DateTime()
+    uploaded_by = fields.Nested(UserRef)
+    side = fields.String(validate=validate.OneOf(["referring", "receiving"]))
+    answer_event_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The answer to an information request it came with"},
+    )
+    download_url = fields.String(allow_none=True, metadata={"description": "null once purged"})
+
+
+class ChecklistItemOut(ma.Schema):
+    category = fields.String(validate=validate.OneOf(_values(DocumentCategory)))
+    why = fields.String(
+        validate=validate.OneOf(["trial", "request"]),
+        metadata={"description": "trial: required to submit; request: asked for by the site"},
+    )
+    satisfied = fields.Boolean()
+
+
+class DocumentList(ma.Schema):
+    items = fields.List(fields.Nested(DocumentOut))
+    checklist = fields.List(fields.Nested(ChecklistItemOut))
+
+
+class DocumentsAdded(ma.Schema):
+    items = fields.List(fields.Nested(DocumentOut))
+
+
+def document_upload_body() -> dict:
+    """The OpenAPI request body of an upload: multipart, one or more ``files``."""
+    categories = _values(DocumentCategory)
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "PDF, JPEG, PNG, TIFF or plain text (by content)",
+                        },
+                        "category": {
+                            "type": "string",
+                            "enum": categories,
+                            "description": "The kind of every file without its own",
+                        },
+                        "title": {"type": "string", "maxLength": 200},
+                        "replaces": {
+                            "type": "integer",
+                            "description": "A current document this file is a new version of",
+                        },
+                    },
+                    "additionalProperties": {
+                        "type": "string",
+                        "description": "category-<n>, title-<n>: the n-th file's own",
+                    },
+                },
+                "encoding": {"files": {"contentType": ", ".join(DOWNLOAD_TYPES)}},
+            }
+        },
+    }
+
+
+DOWNLOAD_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain")
+
+
+def document_download_responses() -> dict:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "200": {
+            "description": "The file, as an attachment (Content-Disposition)",
+            "content": dict.fromkeys(DOWNLOAD_TYPES, binary),
+        }
+    }
 
 
 # -- Notifications ----------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -23,6 +24,9 @@ from referral_app.api.core import (
     paginate,
     protect,
 )
+from referral_app.documents import checklist, uploads
+from referral_app.documents import service as document_service
+from referral_app.documents.views import download_response
 from referral_app.extensions import db
 from referral_app.models import (
     Notification,
@@ -357,6 +361,113 @@ def add_comment(args: dict, referral_id: int):
     data = _comment_dict(comment)
     commit(data, status=201, schema=schemas.CommentOut)
     return data
+
+
+# -- Documents ------------------------------------------------------------------------
+
+
+def _clinical(referral_id: int) -> Referral:
+    """The referral, for readers of its clinical content; 404 to everyone else."""
+    referral = _visible(referral_id)
+    if not permissions.can_see_patient_data(current_api_user(), referral):
+        raise ApiError(404, "not_found", _("No such referral, or it is not visible to you."))
+    return referral
+
+
+def _document_dict(document) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "category": document.category.value,
+        "title": document.title,
+        "content_type": document.content_type,
+        "size_bytes": document.size_bytes,
+        "sha256": document.sha256,
+        "version": document.version,
+        "replaces_id": document.replaces_id,
+        "current": document.is_current,
+        "superseded_at": as_utc(document.superseded_at),
+        "purged_at": as_utc(document.purged_at),
+        "uploaded_at": as_utc(document.uploaded_at),
+        "uploaded_by": {"id": document.uploaded_by.id, "name": document.uploaded_by.name},
+        "side": document.uploader_side.value,
+        "answer_event_id": document.event_id,
+        "download_url": None
+        if document.purged_at
+        else url_for(
+            "api_referrals.download_document",
+            referral_id=document.referral_id,
+            document_id=document.id,
+        ),
+    }
+
+
+@referrals_blp.route("/<int:referral_id>/documents")
+@referrals_blp.response(200, schemas.DocumentList)
+def list_documents(referral_id: int):
+    """Every version of the referral's documents, and the checklist of those expected."""
+    referral = _clinical(referral_id)
+    documents = checklist.documents_of(referral)
+    return {
+        "items": [_document_dict(d) for d in documents],
+        "checklist": [
+            {"category": i.category.value, "why": i.why, "satisfied": i.satisfied}
+            for i in checklist.checklist(referral, documents)
+        ],
+    }
+
+
+def _replaced(referral: Referral):
+    raw = request.form.get("replaces")
+    if raw in (None, ""):
+        return None
+    document = document_service.find(referral, int(raw)) if raw.isdigit() else None
+    if document is None:
+        raise ApiError(
+            400,
+            "invalid",
+            _("Please correct the fields marked below."),
+            {"replaces": _("No such document on this referral.")},
+        )
+    return document
+
+
+@referrals_blp.route("/<int:referral_id>/documents", methods=["POST"])
+@referrals_blp.response(201, schemas.DocumentsAdded)
+@referrals_blp.alt_response(413, schema=schemas.ErrorSchema, description="Too large")
+@referrals_blp.alt_response(415, schema=schemas.ErrorSchema, description="Type not accepted")
+@referrals_blp.doc(**IDEMPOTENT, requestBody=schemas.document_upload_body())
+def upload_documents(referral_id: int):
+    """Attach files (multipart ``files``): sealed at rest; the other centre is told how many."""
+    referral = _clinical(referral_id)
+    added = document_service.attach(
+        referral,
+        current_api_user(),
+        uploads.uploads_from_form(),
+        replaces=_replaced(referral),
+        channel="api",
+    )
+    db.session.flush()
+    data = {"items": [_document_dict(d) for d in added]}
+    commit(data, status=201, schema=schemas.DocumentsAdded)
+    return data
+
+
+@referrals_blp.route("/<int:referral_id>/documents/<int:document_id>")
+@referrals_blp.doc(responses=schemas.document_download_responses())
+def download_document(referral_id: int, document_id: int):
+    """The file's bytes as an attachment; each download is in the audit trail."""
+    referral = _clinical(referral_id)
+    document = document_service.find(referral, document_id)
+    if document is None:
+        raise ApiError(404, "not_found", _("No such document on this referral."))
+    try:
+        chunks = document_service.open_plaintext(document, current_api_user(), channel="api")
+    except document_service.DocumentGone:
+        raise ApiError(
+            410, "purged", _("This document was purged under the retention policy.")
+        ) from None
+    db.session.commit()
+    return download_response(document, chunks)
 
 
 # -- Notifications ----------------------------------------------------------------

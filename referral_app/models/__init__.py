@@ -5,6 +5,7 @@ The shared enumerations (``referral_app.enums``) and the referral's states
 """
 
 from referral_app.enums import (
+    DocumentCategory,
     EmailMode,
     ExportStatus,
     JoinRequestStatus,
@@ -19,6 +20,7 @@ from referral_app.enums import (
 )
 from referral_app.models.audit import AuditLog, ExportJob
 from referral_app.models.community import Community, JoinRequest, Membership
+from referral_app.models.document import Document
 from referral_app.models.idempotency import IdempotencyKey
 from referral_app.models.network import Centre, Region
 from referral_app.models.notification import Notification
@@ -40,6 +42,8 @@ __all__ = [
     "Centre",
     "Comment",
     "Community",
+    "Document",
+    "DocumentCategory",
     "EmailMode",
     "ExportJob",
     "ExportStatus",

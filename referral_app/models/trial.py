@@ -55,6 +55,10 @@ class Trial(db.Model):
     eligibility_summary: Mapped[str] = mapped_column(sa.Text, default="")
     biomarkers: Mapped[str] = mapped_column(sa.String(300), default="")
     is_niche: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Document categories a referral must carry before it is submitted (issue 13).
+    required_documents: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
     status: Mapped[TrialStatus] = mapped_column(
         enum_column(TrialStatus, "trial_status"), default=TrialStatus.UPCOMING, index=True
     )

@@ -37,15 +37,20 @@ def create_token_command(email: str, name: str) -> None:
 
 @click.command("rotate-patient-key")
 def rotate_patient_key_command() -> None:
-    """Re-encrypt patient identifiers with the first key of PATIENT_DATA_KEYS.
+    """Re-encrypt patient identifiers and documents with the first key of PATIENT_DATA_KEYS.
 
     Put the new key first, keep the old ones after it, run this, then drop the old keys.
+    Documents are re-sealed under new data keys (their bytes re-encrypted, not only
+    their keys re-wrapped), batch by batch.
     """
     from referral_app import patient_data
+    from referral_app.documents import service as documents
 
     changed = patient_data.rotate_all()
     db.session.commit()
     click.echo(f"Re-encrypted the identifiers of {changed} referral(s).")
+    resealed = documents.rotate_all()
+    click.echo(f"Re-encrypted {resealed} document(s).")
 
 
 def parse_moment(value: str | None):

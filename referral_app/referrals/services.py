@@ -403,6 +403,7 @@ class TimelineEntry:
     row: ReferralEvent
     note: str | None
     data: dict[str, Any]
+    kind: str = "event"  # beside the documents' entries on the page's timeline
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.row, name)

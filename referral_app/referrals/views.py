@@ -23,14 +23,17 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from referral_app import attention, patient_data, permissions, templating
-from referral_app.enums import CLINICAL_ROLES
+from referral_app.documents import checklist, thumbnails
+from referral_app.documents import service as document_service
+from referral_app.documents import uploads as document_uploads
+from referral_app.enums import CLINICAL_ROLES, DocumentCategory
 from referral_app.extensions import db
 from referral_app.labels import STATE_LABELS
 from referral_app.models import Community, Referral, Region, Trial, TrialSite
 from referral_app.pagination import CursorError
 from referral_app.referrals import services
 from referral_app.referrals.forms import CommentForm, IdentifierReasonForm, ReferralForm
-from referral_app.timeutil import local_today
+from referral_app.timeutil import as_utc, local_today
 from referral_app.workflow import clocks, engine, guards, spec
 from referral_app.workflow import redirect as redirects
 from referral_app.workflow.errors import (
@@ -380,9 +383,44 @@ def _recorded_only(referral: Referral, t: spec.Transition, pairs):
     return [(value, text) for value, text in pairs if getattr(referral, value) is not None]
 
 
+def _document_context(referral: Referral, clinical: bool, reason: str | None) -> dict:
+    """What the documents card shows; nothing at all to who may not read them."""
+    if not clinical:
+        return {"documents": [], "show_documents": False}
+    documents = checklist.documents_of(referral)
+    config = current_app.config
+    return {
+        "show_documents": True,
+        "documents": documents,
+        "checklist_items": checklist.checklist(referral, documents),
+        "can_add_documents": permissions.can_add_documents(current_user, referral),
+        "document_limits": {
+            "file": document_service.megabytes(config["DOCUMENT_MAX_BYTES"]),
+            "referral": document_service.megabytes(config["REFERRAL_DOCUMENTS_MAX_BYTES"]),
+        },
+        "document_categories": [(c.value, checklist.category_label(c)) for c in DocumentCategory],
+        "document_reason": reason
+        if permissions.admin_needs_reason(current_user, referral)
+        else None,
+        "thumbnails": thumbnails.available(),
+        "my_side": permissions.side_of(current_user, referral),
+        "size_text": document_service.megabytes,
+    }
+
+
+def _timeline(referral: Referral, clinical: bool, documents) -> list:
+    """The events, with the documents' arrivals (clinical readers) and purges, by time."""
+    entries = [
+        *services.timeline(referral, clinical=clinical),
+        *checklist.timeline_entries(documents, clinical=clinical),
+    ]
+    return sorted(entries, key=lambda e: (as_utc(e.created_at), e.kind != "event"))
+
+
 def _render_detail(referral: Referral, *, reason: str | None = None, reason_form=None):
     identifiers = patient_data.reveal(referral, current_user, reason=reason)
     clinical = permissions.can_see_patient_data(current_user, referral, reason=reason)
+    document_context = _document_context(referral, clinical, reason)
     actions = engine.page_actions(referral, current_user)
     other_trials = services.duplicate_warnings(referral, current_user) if identifiers else []
     previous_of = db.session.scalars(
@@ -397,7 +435,8 @@ def _render_detail(referral: Referral, *, reason: str | None = None, reason_form
         reason_form=reason_form or IdentifierReasonForm(),
         actions=actions,
         choices=_action_choices(referral, actions),
-        events=services.timeline(referral, clinical=clinical),
+        events=_timeline(referral, clinical, document_context["documents"]),
+        **document_context,
         comments=services.comments(referral) if clinical else [],
         comment_form=CommentForm(),
         can_comment=engine.can_comment(current_user, referral),
@@ -441,14 +480,37 @@ def identifiers_with_reason(referral_id: int):
     return _render_detail(referral, reason=form.reason.data.strip())
 
 
+def _event_data(event: str) -> dict:
+    """The form's values; a field of several choices keeps all of them."""
+    data = request.form.to_dict()
+    event_spec = spec.EVENTS.get(Event(event)) if event in set(Event) else None
+    for f in event_spec.all_fields() if event_spec else ():
+        if f.kind == "choices":
+            data[f.name] = request.form.getlist(f.name)
+    return data
+
+
+def _attach_to_answer(referral: Referral, answer) -> None:
+    """Files sent with the answer to an information request join it (all or nothing)."""
+    files = document_uploads.uploads_from_form()
+    if files:
+        document_service.attach(referral, current_user, files, event=answer)
+
+
 @bp.route("/<int:referral_id>/events/<event>", methods=["POST"])
 @login_required
 def transition(referral_id: int, event: str):
+    return document_uploads.for_script(_transition(referral_id, event))
+
+
+def _transition(referral_id: int, event: str):
     referral = _load(referral_id)
     try:
         applied = engine.apply_event(
-            referral, event, current_user, version=_version(), data=request.form.to_dict()
+            referral, event, current_user, version=_version(), data=_event_data(event)
         )
+        if applied.event == Event.PROVIDE_INFO and request.files:
+            _attach_to_answer(referral, applied)
     except WorkflowError as error:
         _flash_error(error, spec.field_labels(event))
         return redirect(url_for("referrals.detail", referral_id=referral_id, failed=event))

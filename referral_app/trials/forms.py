@@ -16,7 +16,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from referral_app.forms import BaseForm
-from referral_app.labels import PHASE_LABELS, SITE_STATUS_LABELS, TRIAL_STATUS_LABELS
+from referral_app.labels import (
+    DOCUMENT_CATEGORY_LABELS,
+    PHASE_LABELS,
+    SITE_STATUS_LABELS,
+    TRIAL_STATUS_LABELS,
+)
 from referral_app.models import Phase, SiteStatus, TrialStatus
 from referral_app.validators import NctNumber, int_or_none
 
@@ -62,6 +67,11 @@ class TrialForm(BaseForm):
         _l("Key eligibility criteria"), validators=[Optional(), Length(max=5000)]
     )
     is_niche = BooleanField(_l("Niche trial (one recruiting centre per region)"))
+    required_documents = SelectMultipleField(
+        _l("Documents required to submit a referral"),
+        choices=[(c.value, text) for c, text in DOCUMENT_CATEGORY_LABELS.items()],
+        validate_choice=True,
+    )
     status = SelectField(
         _l("Status"), choices=trial_status_choices(), default=TrialStatus.UPCOMING.value
     )

@@ -82,6 +82,9 @@ class TrialData:
     is_niche: bool = False
     status: TrialStatus = TrialStatus.UPCOMING
     source: str = "manual"
+    # Document categories a referral must carry to be submitted; None: leave as is
+    # (the ClinicalTrials.gov import says nothing about them).
+    required_documents: list[str] | None = None
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -96,6 +99,11 @@ class TrialData:
             "eligibility_summary": self.eligibility_summary,
             "biomarkers": self.biomarkers,
             "is_niche": self.is_niche,
+            **(
+                {"required_documents": list(self.required_documents)}
+                if self.required_documents is not None
+                else {}
+            ),
         }
 
 

@@ -201,6 +201,7 @@ def _trial_data(form: TrialForm) -> services.TrialData:
         eligibility_summary=(form.eligibility_summary.data or "").strip(),
         biomarkers=(form.biomarkers.data or "").strip(),
         is_niche=bool(form.is_niche.data),
+        required_documents=list(form.required_documents.data or []),
         status=TrialStatus(form.status.data),
     )
 

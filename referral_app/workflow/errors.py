@@ -114,3 +114,19 @@ class HiddenDuplicateReferral(TransitionRefused):
             "object_id": referral_id,
             "existing_referral_id": existing_id,
         }
+
+
+class DocumentRefused(TransitionInputError):  # noqa: N818 (a refusal, as TransitionRefused)
+    """A file that cannot be attached (issue 13); ``status`` is the API's answer."""
+
+    status = 400
+
+
+class DocumentTooLarge(DocumentRefused):
+    code = "too_large"
+    status = 413
+
+
+class DocumentTypeRefused(DocumentRefused):
+    code = "unsupported_type"
+    status = 415

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from referral_app.extensions import db
 from referral_app.inputs import MAX_ID, has_control_characters
+from referral_app.labels import DOCUMENT_CATEGORY_LABELS
 from referral_app.models import Trial, TrialSite
 from referral_app.workflow.errors import TransitionInputError
 
@@ -89,6 +90,7 @@ REASON_LABELS: dict[enum.StrEnum, Any] = {
     RecordedDate.CONSULT_ON: _l("Consult date"),
     RecordedDate.CONSENT_ON: _l("Study consent date"),
     RecordedDate.ENROLLED_ON: _l("Enrollment date"),
+    **DOCUMENT_CATEGORY_LABELS,
 }
 REASON_KINDS: tuple[type[enum.StrEnum], ...] = (DeclineReason, ScreenFailCategory, WithdrawReason)
 
@@ -114,7 +116,9 @@ def recorded_date_label(name: str) -> str:
 
 @dataclass(frozen=True)
 class Field:
-    """An input an event takes: ``kind`` is text, textarea, date, choice, site or trial."""
+    """An input an event takes: ``kind`` is text, textarea, date, choice, site or trial,
+    or ``choices``: several of ``choices`` (a list; the information request's
+    document categories)."""
 
     name: str
     kind: str
@@ -176,9 +180,21 @@ def _parse_value(f: Field, raw: Any) -> Any:
         if str(raw) not in allowed:
             raise ValueError(_("Choose one of the listed values."))
         return allowed[str(raw)]
+    if f.kind == "choices":
+        return _parse_choices(f, raw)
     if f.kind in ("site", "trial"):
         return _load(TrialSite if f.kind == "site" else Trial, raw)
     raise ValueError(f"unknown field kind {f.kind}")
+
+
+def _parse_choices(f: Field, raw: Any) -> list[enum.StrEnum]:
+    """A list of distinct listed values, in the order of ``f.choices``."""
+    allowed = {c.value: c for c in f.choices}
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, list | tuple) or any(str(v) not in allowed for v in values):
+        raise ValueError(_("Choose among the listed values."))
+    chosen = {str(v) for v in values}
+    return [c for c in f.choices if c.value in chosen]
 
 
 def parse_date(raw: Any) -> dt.date:

@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from referral_app import patient_data, permissions
+from referral_app.documents import checklist
 from referral_app.models import Referral, SiteStatus, TrialSite, TrialStatus, User
 from referral_app.timeutil import local_today
 from referral_app.workflow import dates
@@ -54,6 +55,12 @@ def missing_for_submit(referral: Referral) -> dict[str, str]:
         errors["ecog"] = required
     if referral.prior_lines is None:
         errors["prior_lines"] = required
+    missing = checklist.missing_for_submit(referral)
+    if missing:
+        errors["documents"] = _(
+            "This trial requires these documents before submission: %(names)s.",
+            names=", ".join(checklist.category_label(c) for c in missing),
+        )
     return errors
 
 

@@ -67,4 +67,6 @@ def plain(name: str, value: Any) -> dict[str, Any]:
         return {name: value.isoformat()}
     if hasattr(value, "value"):  # an enum
         return {name: value.value}
+    if isinstance(value, list | tuple):  # several choices
+        return {name: [getattr(v, "value", v) for v in value]}
     return {name: value}

@@ -22,6 +22,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from referral_app.enums import DocumentCategory
 from referral_app.models import Referral, TrialSite, User
 from referral_app.timeutil import local_date, utcnow
 from referral_app.workflow import drafts, guards, redirect
@@ -213,7 +214,16 @@ SPECS: tuple[EventSpec, ...] = (
         E.REQUEST_INFO,
         _l("Request information"),
         _l("Information requested"),
-        fields=(note(_l("Question")),),
+        fields=(
+            note(_l("Question")),
+            Field(
+                "requested_documents",
+                "choices",
+                _l("Documents needed"),
+                required=False,
+                choices=tuple(DocumentCategory),
+            ),
+        ),
         effect=_request_info,
         sentence=_l(
             "%(receiving_centre)s asks for more information on referral %(reference)s (%(trial)s)."
@@ -352,6 +362,13 @@ COMMENT = MessageSpec(
     (Audience.OTHER_SIDE,),
     _l("New message on referral %(reference)s (%(trial)s)."),
     _l("New message"),
+)
+
+DOCUMENTS = MessageSpec(
+    "referral_documents",
+    (Audience.OTHER_SIDE,),
+    _l("%(count)s new document(s) waiting on referral %(reference)s (%(trial)s)."),
+    _l("New documents"),
 )
 
 

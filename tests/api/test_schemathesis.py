@@ -48,15 +48,17 @@ def _operations() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def story(app, db, cast, api_as) -> dict:
+def story(app, db, cast, api_as, make) -> dict:
     """A token of the receiving centre's coordinator, and the ids of real rows."""
     referrals = [
         cast.referral(state) for state in ("submitted", "acknowledged", "accepted", "declined")
     ]
+    document = make.document(referrals[1], cast.referring["coordinator"])
     db.session.commit()
     return {
         "token": api_as(cast.receiving["coordinator"]).token,
         "referral_id": referrals[1].id,
+        "document_id": document.id,
         "trial_id": cast.site.trial_id,
     }
 

@@ -178,8 +178,89 @@
     tick();
   }
 
+
+  /* (e) document uploads: a category per file, and a progress bar.
+     <form data-upload> with input[type=file][name=files], a select[name=category]
+     whose options are copied for each file into [data-upload-files], a <progress>
+     and [data-upload-status]. Sent with XMLHttpRequest and the header X-Upload:
+     xhr, the server answers {"location": …}, which the page then opens (the flash
+     message waits there). Without script the form posts as usual. */
+  function perFileCategories(form) {
+    var input = form.querySelector('input[type=file][name=files]');
+    var holder = form.querySelector('[data-upload-files]');
+    var model = form.querySelector('select[name=category]');
+    if (!input || !holder || !model || !input.multiple) return;
+    input.addEventListener('change', function () {
+      holder.textContent = '';
+      if (input.files.length < 2) return;
+      Array.prototype.forEach.call(input.files, function (file, n) {
+        var row = document.createElement('div');
+        row.className = 'mb-1';
+        var label = document.createElement('label');
+        label.className = 'form-label small mb-0';
+        label.htmlFor = form.id + 'category-' + n + '-' + Math.random().toString(36).slice(2);
+        label.textContent = file.name;
+        var select = model.cloneNode(true);
+        select.name = 'category-' + n;
+        select.id = label.htmlFor;
+        select.required = false;
+        select.value = model.value;
+        row.appendChild(label);
+        row.appendChild(select);
+        holder.appendChild(row);
+      });
+    });
+  }
+
+  function sendWithProgress(form, event) {
+    if (!window.FormData || !window.XMLHttpRequest) return;
+    var input = form.querySelector('input[type=file][name=files]');
+    if (!input || !input.files || input.files.length === 0) return;
+    event.preventDefault();
+    var bar = form.querySelector('progress');
+    var status = form.querySelector('[data-upload-status]');
+    var button = form.querySelector('button[type=submit]');
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.action);
+    xhr.setRequestHeader('X-Upload', 'xhr');
+    xhr.upload.addEventListener('progress', function (e) {
+      if (!e.lengthComputable) return;
+      var percent = Math.round((e.loaded / e.total) * 100);
+      if (bar) { reveal(bar); bar.value = percent; }
+      if (status) status.textContent = percent + ' %';
+    });
+    xhr.addEventListener('load', function () {
+      var answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = null; }
+      if (answer && answer.location) {
+        window.location.assign(answer.location);
+        return;
+      }
+      if (button) button.disabled = false;
+      if (status) {
+        status.textContent = xhr.status === 413
+          ? (form.getAttribute('data-too-large') || 'Trop volumineux / Too large')
+          : (form.getAttribute('data-failed') || 'Échec de l’envoi / Upload failed') + ' (' + xhr.status + ')';
+      }
+    });
+    xhr.addEventListener('error', function () {
+      if (button) button.disabled = false;
+      if (status) status.textContent = form.getAttribute('data-failed') || 'Échec de l’envoi / Upload failed';
+    });
+    if (button) button.disabled = true;
+    xhr.send(new FormData(form));
+  }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (form.matches && form.matches('form[data-upload]') && !event.defaultPrevented) {
+      sendWithProgress(form, event);
+    }
+  });
+
   function init() {
     initCharts(document);
+    document.querySelectorAll('form[data-upload]').forEach(perFileCategories);
     document.querySelectorAll('[data-poll-url]').forEach(startPolling);
   }
 

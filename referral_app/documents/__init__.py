@@ -1,0 +1,1 @@
+"""Clinical documents attached to referrals: sealing, storage, types, thumbnails."""
