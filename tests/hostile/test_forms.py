@@ -159,6 +159,7 @@ def test_multi_line_text_keeps_its_newlines_and_tabs(client, login, network, db)
         "conditions": "",
         "eligibility_summary": "",
         "is_niche": "",
+        "required_documents": "",
         "status": "recruiting",
     }
     response = client.post("/trials/new", data=form)
