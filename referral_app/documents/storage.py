@@ -3,22 +3,31 @@
 Only sealed bytes are ever given to a storage. ``DOCUMENT_STORAGE=local`` (the
 default) keeps them under ``DOCUMENT_STORAGE_DIR`` (``instance/documents``);
 ``DOCUMENT_STORAGE=s3`` puts them in ``DOCUMENT_S3_BUCKET`` of an S3-compatible
-store (boto3, installed separately; credentials from the ``AWS_*`` variables).
+store (boto3; credentials from the standard ``AWS_*`` variables).
+
+Both backends stream both ways (memory does not grow with the object), and a
+``put`` is all or nothing: an object that failed half-way is never visible
+under its key. Keys are ``uuid4().hex`` with an optional short suffix; anything
+else is refused before it reaches a path or a bucket.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Any, Protocol
+
+log = logging.getLogger(__name__)
 
 KEY_FORMAT = re.compile(r"^[0-9a-f]{32}(\.[a-z]{1,8})?$")
 READ_SIZE = 64 * 1024
 PART_SIZE = 8 * 1024 * 1024  # S3 parts are at least 5 MiB but the last
+STORAGE_KINDS = ("local", "s3")
 
 
 class StoredObjectMissing(Exception):  # noqa: N818 (a state)
@@ -26,24 +35,49 @@ class StoredObjectMissing(Exception):  # noqa: N818 (a state)
 
 
 class Storage(Protocol):
-    def put(self, key: str, chunks: Iterable[bytes]) -> int: ...
-    def get(self, key: str) -> Iterator[bytes]: ...
-    def delete(self, key: str) -> None: ...
+    """Sealed objects by key. Every method refuses a key ``validate_key`` refuses."""
+
+    def put(self, key: str, chunks: Iterable[bytes]) -> int:
+        """Store the chunks under ``key`` (replacing any object); bytes written.
+
+        Atomic: if ``chunks`` or the store fails, nothing new is under ``key``.
+        """
+
+    def get(self, key: str) -> Iterator[bytes]:
+        """The object's bytes, streamed; ``StoredObjectMissing`` when there is none."""
+
+    def delete(self, key: str) -> None:
+        """Remove the object; no error when there is none."""
+
     def exists(self, key: str) -> bool: ...
 
 
 def new_key(suffix: str = "") -> str:
-    return uuid.uuid4().hex + suffix
+    """A fresh random key, e.g. ``new_key(".png")`` for a thumbnail."""
+    return validate_key(uuid.uuid4().hex + suffix)
 
 
 def validate_key(key: str) -> str:
-    if not isinstance(key, str) or not KEY_FORMAT.match(key):
+    """``key`` when it is 32 lowercase hex digits and an optional ``.ext``; else ValueError.
+
+    Nothing else ever reaches a path or a bucket: no ``..``, no slash, no case
+    games on case-insensitive file systems.
+    """
+    if not isinstance(key, str) or not KEY_FORMAT.fullmatch(key):
         raise ValueError("not a document storage key")
     return key
 
 
+# -- A local directory ------------------------------------------------------
+
+
 class LocalStorage:
-    """Files under ``root/ab/cd/<key>``, written whole (temp file, fsync, rename) or not at all."""
+    """Files under ``root/ab/cd/<key>``, written whole (temp file, fsync, rename) or not at all.
+
+    The two levels of fan-out (the key's first four hex digits) keep directories
+    small. Directories are created 0o700 and files are 0o600: only the app's
+    user reads them.
+    """
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -54,7 +88,8 @@ class LocalStorage:
 
     def put(self, key: str, chunks: Iterable[bytes]) -> int:
         path = self._path(key)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_private_dirs(path.parent)
+        # mkstemp creates the file 0o600, in the same directory so the rename is atomic.
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
         written = 0
         try:
@@ -69,6 +104,7 @@ class LocalStorage:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+        _fsync_dir(path.parent)
         return written
 
     def get(self, key: str) -> Iterator[bytes]:
@@ -86,15 +122,56 @@ class LocalStorage:
         return self._path(key).is_file()
 
 
-def _read_all(handle) -> Iterator[bytes]:
+def _make_private_dirs(directory: Path) -> None:
+    """Create the missing levels of ``directory``, each 0o700 whatever the umask.
+
+    ``Path.mkdir(parents=True)`` would give the parents the default mode; levels
+    that exist already (the configured root, perhaps a mount point) are left alone.
+    """
+    missing = []
+    for level in (directory, *directory.parents):
+        if level.is_dir():
+            break
+        missing.append(level)
+    for level in reversed(missing):
+        try:
+            level.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it meanwhile
+            continue
+        os.chmod(level, 0o700)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (the directory entry), where the OS allows."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _read_all(handle: IO[bytes]) -> Iterator[bytes]:
     with handle:
         yield from iter(lambda: handle.read(READ_SIZE), b"")
 
 
-class S3Storage:
-    """An S3-compatible bucket; uploads stream as multipart parts of ``PART_SIZE``."""
+# -- An S3-compatible bucket ------------------------------------------------
 
-    def __init__(self, bucket: str, client):
+
+class S3Storage:
+    """An S3-compatible bucket; uploads stream as multipart parts of ``PART_SIZE``.
+
+    An object that fits in one part is a plain ``put_object``. A multipart upload
+    is visible only once completed, and is aborted on any error so that no
+    unfinished upload (billed storage, holding sealed bytes) is left behind.
+    """
+
+    def __init__(self, bucket: str, client: Any):
         self.bucket, self.client = bucket, client
 
     def put(self, key: str, chunks: Iterable[bytes]) -> int:
@@ -121,7 +198,7 @@ class S3Storage:
             )
         except BaseException:
             if upload_id is not None:
-                self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+                self._abort(key, upload_id)
             raise
         return written
 
@@ -131,6 +208,13 @@ class S3Storage:
         )
         return {"ETag": answer["ETag"], "PartNumber": number}
 
+    def _abort(self, key: str, upload_id: str) -> None:
+        """Abort, without hiding the error that caused it if the abort fails too."""
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except Exception:
+            log.exception("could not abort the multipart upload of a document")
+
     def get(self, key: str) -> Iterator[bytes]:
         validate_key(key)
         try:
@@ -139,7 +223,7 @@ class S3Storage:
             if _is_missing(error):
                 raise StoredObjectMissing(key) from None
             raise
-        return body.iter_chunks(READ_SIZE)
+        return _stream_body(body)
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=validate_key(key))
@@ -154,13 +238,28 @@ class S3Storage:
         return True
 
 
+def _stream_body(body: Any) -> Iterator[bytes]:
+    """The body's chunks, and its connection released however the reader stops."""
+    try:
+        yield from body.iter_chunks(READ_SIZE)
+    finally:
+        body.close()
+
+
 def _is_missing(error: Exception) -> bool:
-    code = getattr(error, "response", {}).get("Error", {}).get("Code")
-    return code in ("NoSuchKey", "404", "NotFound")
+    """A botocore ClientError saying there is no such object (GET: NoSuchKey, HEAD: 404)."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    return response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+
+# -- From the configuration -------------------------------------------------
 
 
 def storage_from_config(config: Mapping) -> Storage:
-    kind = config.get("DOCUMENT_STORAGE", "local")
+    """The storage ``DOCUMENT_STORAGE`` names: ``local`` (default) or ``s3``."""
+    kind = config.get("DOCUMENT_STORAGE") or "local"
     if kind == "local":
         return LocalStorage(Path(config["DOCUMENT_STORAGE_DIR"]))
     if kind == "s3":
@@ -175,4 +274,5 @@ def storage_from_config(config: Mapping) -> Storage:
             region_name=config.get("DOCUMENT_S3_REGION") or None,
         )
         return S3Storage(bucket, client)
-    raise RuntimeError(f"DOCUMENT_STORAGE is 'local' or 's3', not {kind!r}")
+    allowed = " or ".join(repr(k) for k in STORAGE_KINDS)
+    raise RuntimeError(f"DOCUMENT_STORAGE is {allowed}, not {kind!r}")

@@ -233,7 +233,15 @@
       var answer = null;
       try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = null; }
       if (answer && answer.location) {
-        window.location.assign(answer.location);
+        // The same page with a #fragment would only scroll: reload it to show the news.
+        var target = new URL(answer.location, window.location.href);
+        var here = window.location;
+        if (target.pathname + target.search === here.pathname + here.search) {
+          here.hash = target.hash;
+          here.reload();
+        } else {
+          here.assign(target.href);
+        }
         return;
       }
       if (button) button.disabled = false;
