@@ -78,8 +78,12 @@ def requested_categories(request: ReferralEvent | None) -> list[DocumentCategory
 
 
 def missing_for_submit(referral: Referral) -> list[DocumentCategory]:
+    """The trial's required categories without a current document; no query when none are."""
+    required = required_categories(referral)
+    if not required:
+        return []
     present = {d.category for d in current_documents(referral)}
-    return [c for c in required_categories(referral) if c not in present]
+    return [c for c in required if c not in present]
 
 
 def checklist(referral: Referral, documents: Sequence[Document]) -> list[ChecklistItem]:
