@@ -149,7 +149,8 @@ def test_database_backends_terminated_during_writes(
     def client() -> None:
         for _ in range(per_client):
             key, body = str(uuid.uuid4()), _new_referral(cast)
-            for _attempt in range(30):
+            # Backends die every 0.1 s: a write may need many tries; each must land once.
+            for _attempt in range(60):
                 try:
                     status = _call(
                         web, cast, "POST", "/api/v1/referrals", body, key=key, replayed=replayed
