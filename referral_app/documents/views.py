@@ -56,19 +56,28 @@ def _flash_refusal(error: WorkflowError) -> None:
     flash(" ".join(details) if details else error.message, "danger")
 
 
-@bp.route("", methods=["POST"])
-@login_required
-def upload(referral_id: int):
-    referral = _clinical_referral(referral_id)
+def _change(referral_id: int, work, success) -> object:
+    """Run ``work()``; commit and flash ``success(result)``, or roll back and say why."""
     try:
-        added = service.attach(referral, current_user, uploads.uploads_from_form())
+        result = work()
     except WorkflowError as error:
         db.session.rollback()
         _flash_refusal(error)
         return _back(referral_id)
     db.session.commit()
-    flash(_("%(n)d document(s) added.", n=len(added)), "success")
+    flash(success(result), "success")
     return _back(referral_id)
+
+
+@bp.route("", methods=["POST"])
+@login_required
+def upload(referral_id: int):
+    referral = _clinical_referral(referral_id)
+    return _change(
+        referral_id,
+        lambda: service.attach(referral, current_user, uploads.uploads_from_form()),
+        lambda added: _("%(n)d document(s) added.", n=len(added)),
+    )
 
 
 @bp.route("/<int:document_id>/replace", methods=["POST"])
@@ -76,15 +85,11 @@ def upload(referral_id: int):
 def replace(referral_id: int, document_id: int):
     referral = _clinical_referral(referral_id)
     old = _document(referral, document_id)
-    try:
-        service.attach(referral, current_user, uploads.uploads_from_form(), replaces=old)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_refusal(error)
-        return _back(referral_id)
-    db.session.commit()
-    flash(_("New version added; the previous one is kept, marked superseded."), "success")
-    return _back(referral_id)
+    return _change(
+        referral_id,
+        lambda: service.attach(referral, current_user, uploads.uploads_from_form(), replaces=old),
+        lambda _added: _("New version added; the previous one is kept, marked superseded."),
+    )
 
 
 @bp.route("/<int:document_id>/delete", methods=["POST"])
@@ -92,15 +97,11 @@ def replace(referral_id: int, document_id: int):
 def delete(referral_id: int, document_id: int):
     referral = _clinical_referral(referral_id)
     document = _document(referral, document_id)
-    try:
-        service.delete_from_draft(document, referral, current_user)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_refusal(error)
-        return _back(referral_id)
-    db.session.commit()
-    flash(_("Document removed from the draft."), "success")
-    return _back(referral_id)
+    return _change(
+        referral_id,
+        lambda: service.delete_from_draft(document, referral, current_user),
+        lambda _none: _("Document removed from the draft."),
+    )
 
 
 def download_response(document: Document, chunks) -> Response:
