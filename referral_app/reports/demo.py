@@ -10,6 +10,7 @@ business-day delays. Patients are fictional ("Patient fictif N").
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from dataclasses import dataclass
 
@@ -17,10 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from referral_app.business_days import add_business_days
+from referral_app.documents import service as document_service
+from referral_app.documents.samplefiles import simple_pdf
+from referral_app.documents.uploads import Upload
 from referral_app.enums import CLINICAL_ROLES, INTAKE_ROLES
 from referral_app.extensions import db
 from referral_app.models import (
     Referral,
+    ReferralEvent,
     SiteStatus,
     Trial,
     TrialSite,
@@ -36,6 +41,7 @@ from referral_app.workflow.states import Event
 # The demo network speaks French; the notes people write do too.
 DECLINE_NOTE = "Critères d'admissibilité non remplis après revue du dossier."
 SCREEN_FAIL_NOTE = "Critère d'exclusion constaté à la présélection."
+PATHOLOGY_ANSWER = "Rapport de pathologie joint (document fictif de démonstration)."
 DIAGNOSES = [
     ("Non-small cell lung cancer", "Adenocarcinoma", "IV", "EGFR exon 19 deletion"),
     ("Non-small cell lung cancer", "Squamous cell carcinoma", "IIIB", "PD-L1 60%"),
@@ -154,12 +160,11 @@ def _create(rng, site, referrer: User, receiver: User, submitted, now, n: int) -
 def _progress(rng, referral: Referral, story: Builder, referrer, receiver, moments) -> None:
     """Walk the referral through the workflow until an outcome or today."""
 
-    def step(low: int, high: int, event: Event, actor: User, **fields) -> bool:
+    def step(low: int, high: int, event: Event, actor: User, **fields) -> ReferralEvent | None:
         moment = moments.after(low, high)
         if moment is None:
-            return False
-        story.at(moment).apply(referral, event, actor, **fields)
-        return True
+            return None
+        return story.at(moment).apply(referral, event, actor, **fields)
 
     if rng.random() < 0.05:
         step(1, 6, Event.WITHDRAW, referrer, reason_code=_withdraw(rng))
@@ -170,10 +175,13 @@ def _progress(rng, referral: Referral, story: Builder, referrer, receiver, momen
     elif rng.random() < 0.5:
         return  # still waiting for an answer
     if rng.random() < 0.15:
-        if not step(0, 2, Event.REQUEST_INFO, receiver):
+        asked = step(0, 2, Event.REQUEST_INFO, receiver, requested_documents=["pathology"])
+        if not asked:
             return
-        if not step(1, 5, Event.PROVIDE_INFO, referrer):
+        answer = step(1, 5, Event.PROVIDE_INFO, referrer, note=PATHOLOGY_ANSWER)
+        if answer is None:
             return
+        _attach_pathology_report(referral, referrer, answer, story.now)
     if rng.random() < 0.22:
         step(1, 7, Event.DECLINE, receiver, reason_code=_decline(rng), note=DECLINE_NOTE)
         return
@@ -197,6 +205,13 @@ def _progress(rng, referral: Referral, story: Builder, referrer, receiver, momen
     else:
         category = rng.choice(list(ScreenFailCategory)).value
         step(5, 20, Event.SCREEN_FAIL, receiver, reason_code=category, note=SCREEN_FAIL_NOTE)
+
+
+def _attach_pathology_report(referral, referrer: User, answer, now: dt.datetime) -> None:
+    """The answer brings the asked-for report: a fictional PDF, sealed like any upload."""
+    report = simple_pdf(f"Rapport de pathologie fictif - {referral.reference}")
+    upload = Upload(io.BytesIO(report), "pathologie.pdf", "pathology", None)
+    document_service.attach(referral, referrer, [upload], event=answer, now=now)
 
 
 def _decline(rng: random.Random) -> str:

@@ -342,3 +342,99 @@ def _required() -> bool:
     import os
 
     return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _deliver_emails(db) -> None:
+    """Every pending e-mail of the outbox through the real delivery path."""
+    from referral_app import delivery
+    from referral_app.enums import NotificationChannel, NotificationStatus
+
+    pending = db.session.scalars(
+        select(Notification.id).where(
+            Notification.channel == NotificationChannel.EMAIL,
+            Notification.status == NotificationStatus.PENDING,
+        )
+    ).all()
+    for row_id in pending:
+        assert delivery.deliver(row_id).status == "sent"
+
+
+def test_two_centres_exchange_a_pathology_pdf_and_no_email_carries_it(
+    app, client, login, cast, db, api_as, smtp_sink, monkeypatch
+):
+    """The issue's "done when": browser and API, during an information request."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_sink.port)
+    smtp_sink.reset()
+    referral = cast.referral("acknowledged")
+    db.session.commit()
+    login(cast.receiving["coordinator"])
+    asked = client.post(
+        f"/referrals/{referral.id}/events/request_info",
+        data={
+            "version": referral.version,
+            "note": "Pathology report, please.",
+            "requested_documents": ["pathology"],
+        },
+    )
+    assert asked.status_code == 302
+    db.session.expire_all()
+    referring = api_as(cast.referring["coordinator"])
+    answered = referring.client.post(
+        f"/api/v1/referrals/{referral.id}/documents",
+        data={"category": "pathology", **_files(("tremblay-path.pdf", pdf_with_text(SECRET)))},
+        headers=referring.headers,
+        content_type="multipart/form-data",
+    )
+    assert answered.status_code == 201, answered.get_json()
+    (item,) = answered.get_json()["items"]
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert 'data-category="pathology" data-satisfied="yes"' in page
+    download = client.get(f"/referrals/{referral.id}/documents/{item['id']}")
+    assert download.data == pdf_with_text(SECRET)
+    back = _upload(client, referral, ("consult.txt", text_bytes()), category="consult_note")
+    assert back.status_code == 302
+    status, listing = referring.get(f"/api/v1/referrals/{referral.id}/documents")
+    consult = next(i for i in listing["items"] if i["category"] == "consult_note")
+    assert referring.client.get(consult["download_url"], headers=referring.headers).data == (
+        text_bytes()
+    )
+
+    _deliver_emails(db)
+    told = {
+        m["To"] for m in smtp_sink.messages if "document(s)" in m.get_body(("plain",)).get_content()
+    }
+    receiving_side = {u.email for u in cast.receiving.values() if u.role.value == "coordinator"}
+    assert cast.referring["coordinator"].email in told and told & receiving_side
+    assert smtp_sink.messages
+    for message in smtp_sink.messages:
+        assert not list(message.iter_attachments())
+        raw = message.as_bytes()
+        assert b"%PDF" not in raw and SECRET.encode() not in raw
+        assert b"tremblay-path" not in raw and b"consult.txt" not in raw
+    downloads = _audits("download_document", item["id"])
+    assert [a.user_id for a in downloads] == [cast.receiving["coordinator"].id]
+    assert [a.user_id for a in _audits("download_document", consult["id"])] == [
+        cast.referring["coordinator"].id
+    ]
+
+
+def test_an_administrator_downloads_only_with_a_reason_after_a_second_factor(
+    client, login, cast, db, make
+):
+    referral = cast.referral("submitted")
+    document = make.document(referral, cast.referring["coordinator"])
+    db.session.commit()
+    admin = make.user(cast.outsider["coordinator"].centre, "admin")
+    db.session.commit()
+    login(admin)
+    base = f"/referrals/{referral.id}/documents/{document.id}"
+    assert client.get(base).status_code == 404  # no plain download for an administrator
+    short = client.post(f"{base}/download", data={"reason": "because"})
+    assert short.status_code == 302 and not _audits("download_document", document.id)
+    reason = "Complaint #42: the patient asked what was sent"
+    answer = client.post(f"{base}/download", data={"reason": reason})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+    (row,) = _audits("download_document", document.id)
+    assert row.user_id == admin.id and row.reason == reason

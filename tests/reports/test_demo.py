@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from referral_app import patient_data
+from referral_app.documents.checklist import checklist, documents_of
+from referral_app.documents.service import open_plaintext
 from referral_app.models import Referral, ReferralEvent, SiteStatus, TrialSite
 from referral_app.reports import queries
 from referral_app.reports.scope import Filters, Scope, referral_conditions
@@ -35,6 +37,22 @@ def test_seed_demo_referrals_command(app, db, runner):
     board = queries.summary(referral_conditions(Scope("network"), Filters()))
     assert board.submitted == 150
     assert 0 < board.enrolled < board.accepted < board.acknowledged <= 150
+
+    # Information requests ask for the pathology report; each answer brings one.
+    answers = db.session.scalars(
+        sa.select(ReferralEvent).where(ReferralEvent.event == "provide_info")
+    ).all()
+    assert answers
+    for answer in answers:
+        (document,) = [d for d in documents_of(answer.referral) if d.event_id == answer.id]
+        assert document.category.value == "pathology"
+        assert [
+            (i.category.value, i.satisfied)
+            for i in checklist(answer.referral, documents_of(answer.referral))
+        ] == [("pathology", True)]
+        assert b"".join(open_plaintext(document, answer.referral.referring_user)).startswith(
+            b"%PDF"
+        )
 
 
 def test_seed_demo_referrals_needs_the_network(app, runner):
