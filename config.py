@@ -196,6 +196,8 @@ class Config:
     DOCUMENT_MAX_FILES_PER_UPLOAD = _env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 10)
     # Documents of a referral closed longer than this are purged (beat, daily).
     DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 730)
+    # Stored objects no row names (a process killed between write and commit) go after this.
+    DOCUMENT_ORPHAN_GRACE_HOURS = _env_int("DOCUMENT_ORPHAN_GRACE_HOURS", 24)
     SHOW_DEV_MAILBOX = False
     # ``flask mfa-code EMAIL`` (prints a user's current TOTP code): development only.
     DEV_MFA_COMMAND = False

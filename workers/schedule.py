@@ -33,6 +33,11 @@ def beat_schedule(app: Flask) -> dict:
             "task": "passerelle.purge_expired_documents",
             "schedule": crontab(hour=3, minute=40),
         },
+        # Sealed objects no document row names, left by a process killed mid-upload.
+        "sweep-document-orphans": {
+            "task": "passerelle.sweep_document_orphans",
+            "schedule": crontab(hour=3, minute=50),
+        },
         # Trial news: one digest per community, Monday morning (idempotent per ISO week).
         "trial-news-weekly-digest": {
             "task": "passerelle.trial_news.weekly_digest",

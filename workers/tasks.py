@@ -80,6 +80,14 @@ def purge_expired_documents() -> int:
     return documents.purge_expired()
 
 
+@shared_task(name="passerelle.sweep_document_orphans")
+def sweep_document_orphans() -> int:
+    """Daily: stored objects no document names, older than DOCUMENT_ORPHAN_GRACE_HOURS."""
+    from referral_app.documents import service as documents
+
+    return documents.sweep_orphans()
+
+
 @shared_task(name="passerelle.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Daily: forget the answers of API writes older than a day."""

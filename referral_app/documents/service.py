@@ -31,7 +31,7 @@ from pathlib import PurePath
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from referral_app import audit, notify, permissions
@@ -462,6 +462,69 @@ def purge_expired(now: dt.datetime | None = None, batch_size: int = 200) -> int:
             )
         db.session.commit()
         purged += len(rows)
+
+
+# -- Orphans -----------------------------------------------------------------------------
+
+
+def sweep_orphans(now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Delete stored objects no document row refers to, older than the grace period.
+
+    The session hooks below delete what a rolled-back transaction wrote, but a
+    process killed between the write and the commit leaves sealed bytes that no
+    row names (unreadable without their key, which died with the transaction,
+    yet still stored). ``DOCUMENT_ORPHAN_GRACE_HOURS`` (24) keeps an upload in
+    flight safe from the sweep. Unfinished writes (temporary files, multipart
+    uploads) older than that go too. Returns how many objects were deleted.
+    """
+    cutoff = (now or utcnow()) - dt.timedelta(
+        hours=current_app.config["DOCUMENT_ORPHAN_GRACE_HOURS"]
+    )
+    store = storage()
+    unfinished = store.drop_unfinished_before(cutoff)
+    deleted = 0
+    for batch in _batches(store.keys_written_before(cutoff), batch_size):
+        orphans = set(batch) - _referenced(batch)
+        for key in orphans:
+            store.delete(key)
+        deleted += len(orphans)
+    if deleted or unfinished:
+        log.warning(
+            "document storage sweep: %d orphan object(s), %d unfinished write(s)",
+            deleted,
+            unfinished,
+        )
+        audit.record(
+            "sweep_document_orphans",
+            "document",
+            None,
+            objects=deleted,
+            unfinished=unfinished,
+            channel="worker",
+        )
+        db.session.commit()
+    return deleted
+
+
+def _batches(keys: Iterator[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _referenced(keys: list[str]) -> set[str]:
+    """Those of ``keys`` a document row names, as its bytes or its thumbnail."""
+    found = db.session.execute(
+        select(Document.storage_key, Document.thumbnail_key).where(
+            or_(Document.storage_key.in_(keys), Document.thumbnail_key.in_(keys))
+        )
+    )
+    return {key for row in found for key in row if key is not None}
 
 
 # -- Key rotation --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ else is refused before it reaches a path or a bucket.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -50,6 +51,12 @@ class Storage(Protocol):
         """Remove the object; no error when there is none."""
 
     def exists(self, key: str) -> bool: ...
+
+    def keys_written_before(self, moment: dt.datetime) -> Iterator[str]:
+        """Keys of the objects last written before ``moment`` (for the orphan sweep)."""
+
+    def drop_unfinished_before(self, moment: dt.datetime) -> int:
+        """Remove writes a crashed process left unfinished before ``moment``; how many."""
 
 
 def new_key(suffix: str = "") -> str:
@@ -120,6 +127,28 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def keys_written_before(self, moment: dt.datetime) -> Iterator[str]:
+        limit = moment.timestamp()
+        for path in self.root.glob("??/??/*"):
+            if KEY_FORMAT.fullmatch(path.name) and _mtime(path) < limit:
+                yield path.name
+
+    def drop_unfinished_before(self, moment: dt.datetime) -> int:
+        dropped = 0
+        for path in self.root.glob("??/??/.incoming-*"):
+            if _mtime(path) < moment.timestamp():
+                path.unlink(missing_ok=True)
+                dropped += 1
+        return dropped
+
+
+def _mtime(path: Path) -> float:
+    """The file's modification time; infinity when it went away meanwhile (never stale)."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
 
 
 def _make_private_dirs(directory: Path) -> None:
@@ -236,6 +265,23 @@ class S3Storage:
                 return False
             raise
         return True
+
+    def keys_written_before(self, moment: dt.datetime) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        for page in pages:
+            for item in page.get("Contents", []):
+                if KEY_FORMAT.fullmatch(item["Key"]) and item["LastModified"] < moment:
+                    yield item["Key"]
+
+    def drop_unfinished_before(self, moment: dt.datetime) -> int:
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket)
+        dropped = 0
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] < moment:
+                    self._abort(upload["Key"], upload["UploadId"])
+                    dropped += 1
+        return dropped
 
 
 def _stream_body(body: Any) -> Iterator[bytes]:

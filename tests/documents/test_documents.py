@@ -301,6 +301,33 @@ def test_the_retention_job_purges_and_leaves_a_tombstone(app, client, login, cas
     assert 'data-timeline="purge"' in page
 
 
+def test_the_sweep_deletes_stored_objects_no_row_names_after_the_grace_period(
+    app, client, login, cast, db, make
+):
+    """What a process killed between the write and the commit leaves behind."""
+    from referral_app.documents.storage import new_key
+
+    referral = cast.referral("submitted")
+    document = make.document(referral, cast.referring["coordinator"], content=pdf_with_text(SECRET))
+    document.thumbnail_key = new_key(".png")
+    service.storage().put(document.thumbnail_key, [b"thumbnail"])
+    db.session.commit()
+    orphan = new_key()
+    service.storage().put(orphan, [b"sealed bytes of a lost upload"])
+
+    assert service.sweep_orphans() == 0  # within the grace period: it may be in flight
+    assert service.storage().exists(orphan)
+    later = utcnow() + dt.timedelta(hours=app.config["DOCUMENT_ORPHAN_GRACE_HOURS"] + 1)
+    assert service.sweep_orphans(now=later) >= 1  # the session's earlier tests' too
+    assert not service.storage().exists(orphan)
+    assert service.storage().exists(document.storage_key)
+    assert service.storage().exists(document.thumbnail_key)
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "sweep_document_orphans"))
+    login(cast.referring["coordinator"])
+    answer = client.get(f"/referrals/{referral.id}/documents/{document.id}")
+    assert answer.data == pdf_with_text(SECRET)
+
+
 def test_key_rotation_reseals_the_documents(app, client, login, cast, db, make):
     referral = cast.referral("submitted")
     document = make.document(referral, cast.referring["coordinator"], content=pdf_with_text(SECRET))
