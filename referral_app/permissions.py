@@ -15,6 +15,7 @@ from sqlalchemy import select
 from referral_app.enums import CLINICAL_ROLES, INTAKE_ROLES, Role
 from referral_app.extensions import db
 from referral_app.models import Community
+from referral_app.workflow.states import ReferralState
 
 if TYPE_CHECKING:
     from referral_app.models import Referral, TrialSite, User
@@ -62,9 +63,14 @@ def can_see_patient_data(user: User, referral: Referral, *, reason: str | None =
 
 
 def can_add_documents(user: User, referral: Referral) -> bool:
-    """Clinical staff of either centre; only the referring side while it is a draft."""
+    """Clinical staff of either centre; only the referring side while it is a draft.
+
+    A closed referral still takes documents (the screening report or the signed
+    consent comes with or after the outcome), except a withdrawn one: the patient
+    or the referrer ended it, so nothing more about the patient is sent.
+    """
     side = side_of(user, referral)
-    if not is_clinical(user) or side is None:
+    if not is_clinical(user) or side is None or referral.state == ReferralState.WITHDRAWN:
         return False
     return side == "referring" or not referral.is_draft
 

@@ -465,3 +465,18 @@ def test_an_administrator_downloads_only_with_a_reason_after_a_second_factor(
     assert answer.headers["Content-Disposition"].startswith("attachment;")
     (row,) = _audits("download_document", document.id)
     assert row.user_id == admin.id and row.reason == reason
+
+
+@pytest.mark.parametrize(("state", "allowed"), [("enrolled", True), ("withdrawn", False)])
+def test_closed_referrals_take_an_outcome_report_unless_withdrawn(
+    client, login, cast, db, state, allowed
+):
+    referral = cast.referral(state)
+    db.session.commit()
+    login(cast.receiving["coordinator"])
+    answer = _upload(client, referral, ("screening.txt", text_bytes()), category="consult_note")
+    assert answer.status_code == 302
+    stored = db.session.scalars(select(Document).where(Document.referral_id == referral.id)).all()
+    assert bool(stored) is allowed
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert ('name="files"' in page) is allowed
