@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from referral_app.auth.views import bp as auth_bp
     from referral_app.communities.views import bp as communities_bp
     from referral_app.documents.views import bp as documents_bp
+    from referral_app.eligibility.views import bp as eligibility_bp
     from referral_app.main.views import bp as main_bp
     from referral_app.notifications.views import bp as notifications_bp
     from referral_app.notifications.views import mailbox_bp, outbox_bp
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         main_bp,
         referrals_bp,
         documents_bp,
+        eligibility_bp,
         trials_bp,
         communities_bp,
         reports_bp,

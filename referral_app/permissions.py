@@ -18,7 +18,7 @@ from referral_app.models import Community
 from referral_app.workflow.states import ReferralState
 
 if TYPE_CHECKING:
-    from referral_app.models import Referral, TrialSite, User
+    from referral_app.models import Referral, Trial, TrialSite, User
 
 
 def is_admin(user: User) -> bool:
@@ -120,6 +120,24 @@ def can_manage_community(user: User, community: Community) -> bool:
     return is_admin(user) or (user.is_authenticated and community.leader_id == user.id)
 
 
+def can_edit_eligibility(user: User, trial: Trial) -> bool:
+    """Admins, the leader of the trial's community, and the coordinators and nurses of
+    a centre where the trial has a site (issue 14)."""
+    if is_admin(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    community = trial.community
+    if community is not None and community.leader_id == user.id:
+        return True
+    return user.role in INTAKE_ROLES and any(s.centre_id == user.centre_id for s in trial.sites)
+
+
+def can_review_watchlist(user: User, referral: Referral) -> bool:
+    """The referring centre's clinical staff keep its watchlist."""
+    return is_clinical(user) and user.centre_id == referral.referring_centre_id
+
+
 def can_open_a_site(user: User) -> bool:
     """Admins anywhere; coordinators and nurses at their own centre."""
     return is_admin(user) or (user.is_authenticated and user.role in INTAKE_ROLES)
@@ -200,6 +218,9 @@ MANAGE_SITE = Access(can_manage_site, "site")
 OPEN_SITE = Access(lambda user, _t: can_open_a_site(user))
 MANAGE_COMMUNITY = Access(can_manage_community, "community")
 DEV_MAILBOX = Access(_dev_mailbox, refused=404)
+CLINICAL = Access(lambda user, _t: is_clinical(user))
+EDIT_ELIGIBILITY = Access(can_edit_eligibility, "trial")
+WATCHLIST = Access(can_review_watchlist, "referral", refused=404)
 
 ROUTES: dict[str, Access] = {
     "static": PUBLIC,
@@ -263,6 +284,12 @@ ROUTES: dict[str, Access] = {
     "trials.edit": MANAGE_TRIALS,
     "trials.import_ctgov": MANAGE_TRIALS,
     "trials.add_site": OPEN_SITE,
+    "eligibility.finder_page": FILE_REFERRAL,
+    "eligibility.start_referral": FILE_REFERRAL,
+    "eligibility.trial_criteria": LOGGED_IN,
+    "eligibility.save_trial_criteria": EDIT_ELIGIBILITY,
+    "eligibility.watchlist_page": CLINICAL,
+    "eligibility.clear_watch": WATCHLIST,
     "trials.edit_site": MANAGE_SITE,
     "communities.index": LOGGED_IN,
     "communities.detail": LOGGED_IN,
@@ -296,6 +323,9 @@ ROUTES: dict[str, Access] = {
     # The API: a personal token; referrals scoped to the two centres.
     "api_trials.list_trials": LOGGED_IN,
     "api_trials.get_trial": LOGGED_IN,
+    "api_trials.get_eligibility": LOGGED_IN,
+    "api_trials.put_eligibility": EDIT_ELIGIBILITY,
+    "api_matches.trial_matches": FILE_REFERRAL,
     "api_notifications.list_notifications": LOGGED_IN,
     "api_referrals.list_referrals": LOGGED_IN,
     "api_referrals.create_referral": FILE_REFERRAL,

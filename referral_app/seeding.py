@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from referral_app import seed_data
+from referral_app.eligibility.demo_criteria import DEMO_CRITERIA
+from referral_app.eligibility.service import set_criteria
 from referral_app.extensions import db
 from referral_app.models import (
     Centre,
@@ -45,6 +47,7 @@ KINDS = (
     "trials",
     "sites",
     "intake_contacts",
+    "criteria",
 )
 
 
@@ -218,6 +221,10 @@ def _seed_trials(
             counts["trials"] += 1
         for site_data in data["sites"]:
             _seed_site(trial, site_data, centres, users, counts)
+        if not trial.eligibility_version:  # never over what a person edited since
+            db.session.flush()
+            set_criteria(trial, DEMO_CRITERIA[trial.nct_number], None, note="demo")
+            counts["criteria"] += 1
     db.session.flush()
 
 

@@ -171,6 +171,8 @@ def _target(access: permissions.Access, world: World, endpoint: str):
         return world.referral
     if access.target == "site":
         return world.site
+    if access.target == "trial":
+        return world.site.trial
     if access.target == "community":
         return world.community
     if access.target == "owned":
@@ -200,6 +202,7 @@ def _api_body(endpoint: str, world: World) -> dict:
         "api_referrals.add_comment": {"body": "Any news?"},
         "api_referrals.transition": {"event": "acknowledge", "version": world.referral.version},
         "api_referrals.create_referral": {"site_id": world.site.id, "urgency": "routine"},
+        "api_trials.put_eligibility": {"criteria": [{"id": "e", "kind": "ecog_max", "max": 1}]},
     }.get(endpoint, {})
 
 
@@ -207,7 +210,8 @@ def _request(principal: Principal, method: str, path: str, body: dict):
     headers = {"Accept-Language": "en"}
     if path.startswith("/api/") and principal.token:
         headers["Authorization"] = f"Bearer {principal.token}"
-    kwargs = {"json": body} if path.startswith("/api/") and method == "POST" else {"data": {}}
+    sends_json = path.startswith("/api/") and method in ("POST", "PUT")
+    kwargs = {"json": body} if sends_json else {"data": {}}
     return principal.client.open(path, method=method, headers=headers, **kwargs)
 
 

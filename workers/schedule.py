@@ -38,6 +38,11 @@ def beat_schedule(app: Flask) -> dict:
             "task": "passerelle.sweep_document_orphans",
             "schedule": crontab(hour=3, minute=50),
         },
+        # The watchlist: hourly, so a site that opens is told well within a business day.
+        "check-watchlist": {
+            "task": "passerelle.check_watchlist",
+            "schedule": crontab(minute=25),
+        },
         # Trial news: one digest per community, Monday morning (idempotent per ISO week).
         "trial-news-weekly-digest": {
             "task": "passerelle.trial_news.weekly_digest",

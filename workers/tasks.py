@@ -88,6 +88,14 @@ def sweep_document_orphans() -> int:
     return documents.sweep_orphans()
 
 
+@shared_task(name="passerelle.check_watchlist")
+def check_watchlist() -> int:
+    """Hourly: watched referrals re-matched; the referrer told of newly opened sites."""
+    from referral_app.eligibility import watchlist
+
+    return watchlist.check_all()
+
+
 @shared_task(name="passerelle.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Daily: forget the answers of API writes older than a day."""

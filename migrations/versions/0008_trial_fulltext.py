@@ -18,7 +18,8 @@ depends_on = None
 
 
 def upgrade():
-    fulltext.install(op.get_bind())
+    # The columns and configuration of this revision (0011 replaces them).
+    fulltext.install(op.get_bind(), fulltext.V1_COLUMNS, ("simple",))
 
 
 def downgrade():

@@ -10,6 +10,8 @@ from marshmallow import fields, validate
 
 from referral_app.api.core import MAX_PER_PAGE, PageArgs, PageMeta
 from referral_app.api.fields import Id, Int, Text
+from referral_app.eligibility.criteria import KINDS, STAGES
+from referral_app.eligibility.evaluate import STATUSES as VERDICTS
 from referral_app.inputs import MAX_ID
 from referral_app.models import (
     DocumentCategory,
@@ -20,6 +22,7 @@ from referral_app.models import (
     Urgency,
 )
 from referral_app.workflow.drafts import TEXT_FIELDS
+from referral_app.workflow.fields import CRITERION_ID
 from referral_app.workflow.fields import Field as WorkflowField
 from referral_app.workflow.spec import SPECS, EventSpec
 from referral_app.workflow.states import Event
@@ -106,7 +109,37 @@ class PatientIn(ma.Schema):
     phone = Text(max_length=40)
 
 
-class ReferralIn(ma.Schema):
+class BiomarkerResultIn(ma.Schema):
+    gene = Text(required=True, max_length=20, metadata={"description": "EGFR, ERBB2 (HER2)…"})
+    alteration = Text(
+        allow_none=True, max_length=30, metadata={"description": "EX19DEL, G12C…; null: the gene"}
+    )
+    status = fields.String(
+        validate=validate.OneOf(["positive", "negative"]), load_default="positive"
+    )
+    percent = fields.Float(allow_none=True, validate=validate.Range(min=0, max=100))
+
+
+class SummaryFields(ma.Schema):
+    """The structured summary (``eligibility.summary``); null or absent: not given."""
+
+    tumour_code = Text(allow_none=True, max_length=20, metadata={"description": "OncoTree code"})
+    stage_group = fields.String(allow_none=True, validate=validate.OneOf(STAGES))
+    biomarker_results = fields.List(
+        fields.Nested(BiomarkerResultIn), validate=validate.Length(max=30)
+    )
+    patient_age = Int(allow_none=True, low=0, high=120)
+    prior_therapies = fields.List(
+        Text(max_length=40),
+        allow_none=True,
+        validate=validate.Length(max=60),
+        metadata={"description": "drug-class codes; [] = none; null = not given"},
+    )
+    brain_metastases = fields.Boolean(allow_none=True)
+    measurable_disease = fields.Boolean(allow_none=True)
+
+
+class ReferralIn(SummaryFields):
     site_id = Id(required=True)
     submit = fields.Boolean(load_default=False)
     redirect_from = Id(metadata={"description": "A closed referral to prefill from and link to"})
@@ -122,6 +155,11 @@ class ReferralIn(ma.Schema):
     ecog = Int(allow_none=True, low=0, high=4)
     prior_lines = Int(allow_none=True, low=0, high=30)
     clinical_notes = Text(multiline=True, max_length=TEXT_FIELDS["clinical_notes"])
+    prescreen_answers = fields.Dict(
+        keys=Text(max_length=30),
+        values=fields.String(validate=validate.OneOf(["met", "not_met", ""])),
+        metadata={"description": "answers to pre-screen items the summary leaves open"},
+    )
 
 
 class ReferralListArgs(ma.Schema):
@@ -155,6 +193,42 @@ class TrialRef(ma.Schema):
     acronym = fields.String(allow_none=True)
 
 
+class ExplanationOut(ma.Schema):
+    fr = fields.String()
+    en = fields.String()
+
+
+class VerdictOut(ma.Schema):
+    id = fields.String()
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    cohort = fields.String(allow_none=True)
+    status = fields.String(validate=validate.OneOf(VERDICTS))
+    may_change = fields.Boolean()
+    answered = fields.Boolean(metadata={"description": "decided by the referrer's answer"})
+    explanation = fields.Nested(ExplanationOut)
+
+
+class FitOut(ma.Schema):
+    met = fields.Integer()
+    not_met = fields.Integer()
+    unknown = fields.Integer()
+    cohort = fields.String(allow_none=True)
+    verdicts = fields.List(fields.Nested(VerdictOut))
+
+
+class PrescreenOut(FitOut):
+    eligibility_version = fields.Integer(
+        allow_none=True, metadata={"description": "the criteria version checked; null: current"}
+    )
+
+
+class BiomarkerResultOut(ma.Schema):
+    gene = fields.String()
+    alteration = fields.String(allow_none=True)
+    status = fields.String()
+    percent = fields.Float(allow_none=True)
+
+
 class ReferralOut(ma.Schema):
     id = fields.Integer()
     reference = fields.String(allow_none=True)
@@ -176,6 +250,18 @@ class ReferralOut(ma.Schema):
     ecog = fields.Integer(allow_none=True)
     prior_lines = fields.Integer(allow_none=True)
     clinical_notes = fields.String()
+    tumour_code = fields.String(allow_none=True)
+    stage_group = fields.String(allow_none=True)
+    biomarker_results = fields.List(fields.Nested(BiomarkerResultOut))
+    patient_age = fields.Integer(allow_none=True)
+    prior_therapies = fields.List(fields.String(), allow_none=True)
+    brain_metastases = fields.Boolean(allow_none=True)
+    measurable_disease = fields.Boolean(allow_none=True)
+    prescreen = fields.Nested(
+        PrescreenOut,
+        allow_none=True,
+        metadata={"description": "the trial's criteria against the summary (clinical staff)"},
+    )
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     acknowledged_at = fields.DateTime(allow_none=True)
@@ -241,6 +327,9 @@ def _event_field(f: WorkflowField) -> fields.Field:
         return fields.List(choice, validate=validate.Length(max=len(f.choices)), **options)
     if f.kind in ("site", "trial"):
         return Id(**options)
+    if f.kind == "criterion":
+        options["metadata"]["description"] += " (an id of the referral's prescreen verdicts)"
+        return fields.String(validate=validate.Regexp(CRITERION_ID.pattern), **options)
     raise ValueError(f"no API field for the kind {f.kind!r}")
 
 
@@ -476,3 +565,70 @@ class NotificationOut(ma.Schema):
 class NotificationPage(ma.Schema):
     items = fields.List(fields.Nested(NotificationOut))
     meta = fields.Nested(PageMeta)
+
+
+# -- Eligibility and the trial finder ---------------------------------------------------
+
+
+class CriteriaIn(ma.Schema):
+    criteria = fields.List(
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(max=60),
+        metadata={"description": "typed criteria: see eligibility.criteria for the kinds"},
+    )
+    note = Text(max_length=300, load_default="")
+
+
+class EligibilityOut(ma.Schema):
+    trial_id = fields.Integer()
+    version = fields.Integer(metadata={"description": "0: no criteria yet"})
+    criteria = fields.List(fields.Dict())
+    versions = fields.List(fields.Dict(), metadata={"description": "number, date, author, note"})
+
+
+class MatchQuery(ma.Schema):
+    """A patient's summary, without identifiers, and how to search."""
+
+    tumour_code = Text(allow_none=True, max_length=20)
+    histology = Text(allow_none=True, max_length=200)
+    stage = fields.String(allow_none=True, validate=validate.OneOf(STAGES))
+    biomarkers = fields.List(fields.Nested(BiomarkerResultIn), validate=validate.Length(max=30))
+    ecog = Int(allow_none=True, low=0, high=4)
+    age = Int(allow_none=True, low=0, high=120)
+    prior_lines = Int(allow_none=True, low=0, high=20)
+    prior_therapies = fields.List(
+        Text(max_length=40), allow_none=True, validate=validate.Length(max=60)
+    )
+    brain_metastases = fields.Boolean(allow_none=True)
+    measurable_disease = fields.Boolean(allow_none=True)
+    region_id = Id(allow_none=True, metadata={"description": "the patient's region: ranked first"})
+    q = Text(max_length=200, load_default="", metadata={"description": "free text, FR or EN"})
+    include_own_centre = fields.Boolean(load_default=False)
+    limit = Int(load_default=25, low=1, high=200)
+
+
+class MatchTrialOut(ma.Schema):
+    id = fields.Integer()
+    nct_number = fields.String()
+    acronym = fields.String(allow_none=True)
+    title = fields.String()
+    eligibility_version = fields.Integer()
+
+
+class MatchSiteOut(ma.Schema):
+    id = fields.Integer()
+    centre = fields.Nested(CentreOut)
+    region_id = fields.Integer()
+
+
+class MatchOut(FitOut):
+    trial = fields.Nested(MatchTrialOut)
+    site = fields.Nested(MatchSiteOut)
+    in_region = fields.Boolean()
+    referable = fields.Boolean(metadata={"description": "false: a site of the caller's centre"})
+    start_referral_url = fields.String(allow_none=True)
+
+
+class MatchList(ma.Schema):
+    items = fields.List(fields.Nested(MatchOut))

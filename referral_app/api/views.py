@@ -27,6 +27,11 @@ from referral_app.api.core import (
 from referral_app.documents import checklist, uploads
 from referral_app.documents import service as document_service
 from referral_app.documents.views import download_response
+from referral_app.eligibility import criteria as criteria_module
+from referral_app.eligibility import finder
+from referral_app.eligibility import service as eligibility
+from referral_app.eligibility import summary as summary_module
+from referral_app.eligibility.evaluate import Fit, explanations
 from referral_app.extensions import db
 from referral_app.models import (
     Notification,
@@ -58,7 +63,16 @@ notifications_blp = protect(
     )
 )
 
-BLUEPRINTS = (trials_blp, referrals_blp, notifications_blp)
+matches_blp = protect(
+    Blueprint(
+        "api_matches",
+        __name__,
+        url_prefix="/api/v1/trial-matches",
+        description="The trial finder: recruiting sites ranked for a patient's summary",
+    )
+)
+
+BLUEPRINTS = (trials_blp, referrals_blp, notifications_blp, matches_blp)
 
 
 IDEMPOTENT = {"parameters": [IDEMPOTENCY_PARAMETER]}
@@ -125,6 +139,138 @@ def get_trial(trial_id: int):
     return _trial_dict(trial)
 
 
+# -- Eligibility and the trial finder ----------------------------------------------
+
+
+def fit_dict(fit: Fit) -> dict[str, Any]:
+    """A fit as the API shows it: counts, cohort, and each verdict explained in FR and EN."""
+    return {
+        "met": fit.met,
+        "not_met": fit.not_met,
+        "unknown": fit.unknown,
+        "cohort": fit.cohort,
+        "verdicts": [
+            {
+                "id": v.criterion.id,
+                "kind": v.criterion.kind,
+                "cohort": v.criterion.cohort,
+                "status": v.status,
+                "may_change": v.may_change,
+                "answered": v.answered,
+                "explanation": explanations(v),
+            }
+            for v in fit.verdicts
+        ],
+    }
+
+
+def _trial_or_404(trial_id: int) -> Trial:
+    trial = db.session.get(Trial, trial_id)
+    if trial is None:
+        raise ApiError(404, "not_found", _("No such trial."))
+    return trial
+
+
+def _eligibility_dict(trial: Trial) -> dict[str, Any]:
+    return {
+        "trial_id": trial.id,
+        "version": trial.eligibility_version,
+        "criteria": trial.criteria or [],
+        "versions": [
+            {
+                "number": v.number,
+                "created_at": as_utc(v.created_at).isoformat(),
+                "created_by": v.created_by.name if v.created_by else None,
+                "note": v.note,
+            }
+            for v in eligibility.versions(trial)
+        ],
+    }
+
+
+@trials_blp.route("/<int:trial_id>/eligibility")
+@trials_blp.response(200, schemas.EligibilityOut)
+def get_eligibility(trial_id: int):
+    """The trial's current criteria and the list of their versions."""
+    return _eligibility_dict(_trial_or_404(trial_id))
+
+
+@trials_blp.route("/<int:trial_id>/eligibility", methods=["PUT"])
+@trials_blp.arguments(schemas.CriteriaIn)
+@trials_blp.response(200, schemas.EligibilityOut)
+@trials_blp.alt_response(403, schema=schemas.ErrorSchema, description="Not an editor")
+def put_eligibility(args: dict, trial_id: int):
+    """Replace the criteria: a new version (none when nothing changes).
+
+    Editors: admins, the community's leader, coordinators and nurses of a site.
+    """
+    trial = _trial_or_404(trial_id)
+    user = current_api_user()
+    if not permissions.can_edit_eligibility(user, trial):
+        raise ApiError(403, "forbidden", _("You may not edit this trial's criteria."))
+    try:
+        eligibility.set_criteria(trial, args["criteria"], user, args.get("note", ""))
+    except criteria_module.CriteriaInvalid as invalid:
+        raise ApiError(400, "invalid", _("Invalid criteria."), invalid.errors) from None
+    answer = _eligibility_dict(trial)
+    commit()
+    return answer
+
+
+@matches_blp.route("", methods=["POST"])
+@matches_blp.arguments(schemas.MatchQuery)
+@matches_blp.response(200, schemas.MatchList)
+def trial_matches(args: dict):
+    """Rank the recruiting sites of the network for a patient's summary (no identifiers).
+
+    Hard filters: trial and site recruiting, not the caller's centre (unless
+    ``include_own_centre``); then fewest criteria not met, most met, fewest unknown;
+    the patient's region first. Each item says why, criterion by criterion.
+    """
+    user = current_api_user()
+    if not permissions.can_file_referral(user):
+        raise ApiError(403, "forbidden", _("Only clinical staff search trials for a patient."))
+    options = {k: args.pop(k) for k in ("q", "include_own_centre", "limit")}
+    try:
+        patient = summary_module.parse(args)
+    except summary_module.SummaryInvalid as invalid:
+        raise ApiError(400, "invalid", _("Invalid fields."), invalid.errors) from None
+    matches = finder.find(
+        patient,
+        user,
+        query=options["q"],
+        include_own_centre=options["include_own_centre"],
+        limit=options["limit"],
+    )
+    finder.record_search(user, patient, matches, channel="api")
+    answer = {"items": [_match_dict(m) for m in matches]}
+    commit()
+    return answer
+
+
+def _match_dict(match: finder.Match) -> dict[str, Any]:
+    trial, site = match.trial, match.site
+    start = (
+        url_for("referrals.new_for_site", site_id=site.id, _external=True)
+        if match.referable
+        else None
+    )
+    return {
+        **fit_dict(match.fit),
+        "trial": {
+            "id": trial.id,
+            "nct_number": trial.nct_number,
+            "acronym": trial.acronym,
+            "title": trial.title,
+            "eligibility_version": trial.eligibility_version,
+        },
+        "site": {"id": site.id, "centre": _centre(site.centre), "region_id": site.region_id},
+        "in_region": match.in_region,
+        "referable": match.referable,
+        "start_referral_url": start,
+    }
+
+
 # -- Referrals ------------------------------------------------------------------
 
 
@@ -170,6 +316,12 @@ def _referral_dict(referral: Referral, *, with_patient: bool = False) -> dict[st
     if permissions.can_see_patient_data(user, referral):
         for name in services.CLINICAL_FIELDS:
             data[name] = getattr(referral, name)
+        data["prescreen"] = {
+            **fit_dict(eligibility.prescreen(referral)),
+            "eligibility_version": (
+                referral.eligibility_checked.number if referral.eligibility_checked else None
+            ),
+        }
     for name in ("created_at", "submitted_at", "acknowledged_at", "decided_at", "closed_at"):
         data[name] = as_utc(getattr(referral, name))
     if with_patient:

@@ -21,6 +21,7 @@ from referral_app.enums import (
 from referral_app.models.audit import AuditLog, ExportJob
 from referral_app.models.community import Community, JoinRequest, Membership
 from referral_app.models.document import Document
+from referral_app.models.eligibility import EligibilityVersion, WatchEntry
 from referral_app.models.idempotency import IdempotencyKey
 from referral_app.models.network import Centre, Region
 from referral_app.models.notification import Notification
@@ -44,6 +45,7 @@ __all__ = [
     "Community",
     "Document",
     "DocumentCategory",
+    "EligibilityVersion",
     "EmailMode",
     "ExportJob",
     "ExportStatus",
@@ -73,5 +75,6 @@ __all__ = [
     "Urgency",
     "User",
     "UserSession",
+    "WatchEntry",
     "site_intake_contacts",
 ]

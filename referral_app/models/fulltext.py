@@ -6,8 +6,9 @@ engines' structures (``install``, run when the table is created and by migration
 0008) and the query (``matching``), so they cannot disagree.
 
 Words match from their start ("lung" finds "lung" and "lungs", "NCT0456" finds
-"NCT04567890"); accents are ignored on SQLite (FTS5's ``remove_diacritics``) but
-not on PostgreSQL, whose ``unaccent`` cannot be used in an index expression.
+"NCT04567890"), and on PostgreSQL by their French or English stem too. Accents
+and case are removed before indexing (``eligibility.terms``) and from the query,
+so both engines ignore them (``unaccent`` cannot be used in an index expression).
 """
 
 from __future__ import annotations
@@ -16,22 +17,41 @@ import re
 
 import sqlalchemy as sa
 
-SEARCHED_COLUMNS = ("acronym", "nct_number", "title", "conditions", "biomarkers", "tumour_site")
+# One column that ``eligibility.terms`` writes: the trial's words and their French and
+# English names, lowercased, without accents.
+SEARCHED_COLUMNS = ("search_terms",)
 # The names of what ``install`` makes, which autogenerate must leave alone.
 FTS_TABLE = "trials_fts"
 PG_INDEX = "ix_trials_fulltext"
 
-_DOCUMENT = " || ' ' || ".join(f"coalesce({column}, '')" for column in SEARCHED_COLUMNS)
-# Written once, so the query's expression is the index's and the planner uses it.
-PG_VECTOR = f"to_tsvector('simple'::regconfig, {_DOCUMENT})"
+CONFIGS = ("simple", "french", "english")
+# What migration 0008 made, before the bilingual column (issue 14): kept so that
+# replaying the migrations builds what each revision built.
+V1_COLUMNS = ("acronym", "nct_number", "title", "conditions", "biomarkers", "tumour_site")
+
+
+def _vector(columns: tuple[str, ...], configs: tuple[str, ...]) -> str:
+    document = " || ' ' || ".join(f"coalesce({column}, '')" for column in columns)
+    return " || ".join(f"to_tsvector('{config}'::regconfig, {document})" for config in configs)
+
+
+# Written once, so the query's expression is the index's and the planner uses it: word
+# prefixes ('simple') and French and English stems ("poumons" finds "poumon").
+# The query names the table, so it stays unambiguous in a join; the planner still
+# matches it to the index's expression.
+PG_VECTOR = _vector(tuple(f"trials.{c}" for c in SEARCHED_COLUMNS), CONFIGS)
+_PG_WORD = (
+    "(to_tsquery('simple'::regconfig, :w{n} || ':*') || "
+    "to_tsquery('french'::regconfig, :w{n}) || to_tsquery('english'::regconfig, :w{n}))"
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
 
 
-def _sqlite_ddl() -> list[str]:
-    columns = ", ".join(SEARCHED_COLUMNS)
-    new = ", ".join(f"new.{c}" for c in SEARCHED_COLUMNS)
-    old = ", ".join(f"old.{c}" for c in SEARCHED_COLUMNS)
+def _sqlite_ddl(searched: tuple[str, ...]) -> list[str]:
+    columns = ", ".join(searched)
+    new = ", ".join(f"new.{c}" for c in searched)
+    old = ", ".join(f"old.{c}" for c in searched)
     delete = (
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {columns}) VALUES ('delete', old.id, {old});"
     )
@@ -47,14 +67,22 @@ def _sqlite_ddl() -> list[str]:
     ]
 
 
-def install(connection: sa.Connection) -> None:
-    """Create the index (PostgreSQL) or the FTS5 table and its triggers (SQLite)."""
+def install(
+    connection: sa.Connection,
+    columns: tuple[str, ...] = SEARCHED_COLUMNS,
+    configs: tuple[str, ...] = CONFIGS,
+) -> None:
+    """Create the index (PostgreSQL) or the FTS5 table and its triggers (SQLite).
+
+    ``columns`` and ``configs``: the current ones; migration 0008 passes its own.
+    """
     if connection.dialect.name == "postgresql":
+        vector = _vector(columns, configs)
         connection.execute(
-            sa.text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON trials USING gin ({PG_VECTOR})")
+            sa.text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON trials USING gin (({vector}))")
         )
     elif connection.dialect.name == "sqlite":
-        for statement in _sqlite_ddl():
+        for statement in _sqlite_ddl(columns):
             connection.execute(sa.text(statement))
 
 
@@ -73,7 +101,10 @@ def is_fulltext_object(name: str | None) -> bool:
 
 
 def words(query: str) -> list[str]:
-    return _WORD.findall(query or "")[:MAX_WORDS]
+    """The query's words, lowercased and without accents, as the searched text is."""
+    from referral_app.eligibility.vocabulary import normalise
+
+    return _WORD.findall(normalise(query or ""))[:MAX_WORDS]
 
 
 def matching(trial_id: sa.ColumnElement, query: str, dialect: str) -> sa.ColumnElement[bool] | None:
@@ -85,9 +116,9 @@ def matching(trial_id: sa.ColumnElement, query: str, dialect: str) -> sa.ColumnE
     if not found:
         return None
     if dialect == "postgresql":
-        terms = " & ".join(f"{word.lower()}:*" for word in found)
-        return sa.text(f"{PG_VECTOR} @@ to_tsquery('simple'::regconfig, :fts_terms)").bindparams(
-            fts_terms=terms
+        query_text = " && ".join(_PG_WORD.format(n=n) for n in range(len(found)))
+        return sa.text(f"({PG_VECTOR}) @@ ({query_text})").bindparams(
+            **{f"w{n}": word for n, word in enumerate(found)}
         )
     terms = " ".join('"' + word.replace('"', "") + '"*' for word in found)
     rows = sa.text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_terms").bindparams(

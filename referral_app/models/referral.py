@@ -28,6 +28,7 @@ from referral_app.workflow.states import (
 )
 
 if TYPE_CHECKING:
+    from referral_app.models.eligibility import EligibilityVersion
     from referral_app.models.network import Centre, Region
     from referral_app.models.trial import Trial, TrialSite
     from referral_app.models.user import User
@@ -134,6 +135,29 @@ class Referral(db.Model):
     ecog: Mapped[int | None] = mapped_column(sa.SmallInteger)
     prior_lines: Mapped[int | None] = mapped_column(sa.SmallInteger)
     clinical_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The structured summary (issue 14; ``eligibility.summary``): what the criteria
+    # are checked against. The free-text fields above stay beside it as notes.
+    tumour_code: Mapped[str | None] = mapped_column(sa.String(20))  # OncoTree
+    stage_group: Mapped[str | None] = mapped_column(sa.String(12))
+    biomarker_results: Mapped[list[dict]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
+    prior_therapies: Mapped[list[str] | None] = mapped_column(sa.JSON)  # None: not given
+    brain_metastases: Mapped[bool | None] = mapped_column()
+    measurable_disease: Mapped[bool | None] = mapped_column()
+    patient_age: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # The pre-screen: the criteria version checked at submission, and the referrer's
+    # answers to the items the summary could not decide ({criterion id: "met"|"not_met"}).
+    eligibility_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("eligibility_versions.id", ondelete="SET NULL")
+    )
+    prescreen_answers: Mapped[dict[str, str]] = mapped_column(
+        sa.JSON, default=dict, server_default="{}"
+    )
+    # Where the draft was started: "finder" from a trial finder's result (reports).
+    origin: Mapped[str | None] = mapped_column(sa.String(20))
+    # Criteria not met at submission (None: the trial had no criteria): "sent despite".
+    prescreen_not_met: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     # Milestones, set by the state machine.
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -178,6 +202,7 @@ class Referral(db.Model):
     referring_user: Mapped[User] = relationship()
     patient_region: Mapped[Region | None] = relationship()
     previous_referral: Mapped[Referral | None] = relationship(remote_side=[id])
+    eligibility_checked: Mapped[EligibilityVersion | None] = relationship()
     events: Mapped[list[ReferralEvent]] = relationship(
         back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
     )

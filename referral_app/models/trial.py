@@ -59,6 +59,12 @@ class Trial(db.Model):
     required_documents: Mapped[list[str]] = mapped_column(
         sa.JSON, default=list, server_default="[]"
     )
+    # The current eligibility criteria (a copy of the last ``EligibilityVersion``) and
+    # its number; 0 while the trial has none.
+    criteria: Mapped[list[dict]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    eligibility_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What full-text search reads (``eligibility.terms``), kept by the listener below.
+    search_terms: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[TrialStatus] = mapped_column(
         enum_column(TrialStatus, "trial_status"), default=TrialStatus.UPCOMING, index=True
     )
@@ -77,6 +83,14 @@ class Trial(db.Model):
     @property
     def label(self) -> str:
         return f"{self.acronym} ({self.nct_number})" if self.acronym else self.nct_number
+
+
+@sa.event.listens_for(Trial, "before_insert")
+@sa.event.listens_for(Trial, "before_update")
+def _keep_search_terms(_mapper, _connection, trial: Trial) -> None:
+    from referral_app.eligibility.terms import search_terms
+
+    trial.search_terms = search_terms(trial)
 
 
 @sa.event.listens_for(Trial.__table__, "after_create")

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from referral_app.auth.password_links import with_password_link
 from referral_app.workflow.clocks import THRESHOLDS
-from referral_app.workflow.spec import COMMENT, DOCUMENTS, SPECS
+from referral_app.workflow.spec import COMMENT, DOCUMENTS, SPECS, WATCH_MATCH
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ REFERRAL_MESSAGES = (
     *(_referral(spec.kind, spec.sentence, spec.subject) for spec in SPECS if spec.audience),
     _referral(COMMENT.kind, COMMENT.sentence, COMMENT.subject),
     _referral(DOCUMENTS.kind, DOCUMENTS.sentence, DOCUMENTS.subject),
+    _referral(WATCH_MATCH.kind, WATCH_MATCH.sentence, WATCH_MATCH.subject),
     *(_referral(t.kind, t.sentence, t.subject) for t in THRESHOLDS),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -14,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from referral_app.eligibility.forms import SummaryFields
 from referral_app.forms import BaseForm
 from referral_app.labels import URGENCY_LABELS
 from referral_app.models import Language, Referral, Urgency
@@ -25,8 +27,8 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class ReferralForm(BaseForm):
-    """The draft: urgency, consent, identifiers, region, clinical summary."""
+class ReferralForm(SummaryFields, BaseForm):
+    """The draft: urgency, consent, identifiers, region, clinical summary (text and data)."""
 
     version = HiddenField()
     urgency = SelectField(
@@ -86,14 +88,26 @@ class ReferralForm(BaseForm):
         form.urgency.data = referral.urgency.value
         form.patient_language.data = referral.patient_language.value
         form.version.data = str(referral.version)
+        form.show_summary(referral)
         return form
 
     def data_for_service(self) -> dict:
-        return {name: getattr(self, name).data for name in self.DATA_FIELDS}
+        """What the draft service reads: the fields, the structured summary, and the
+        answers to the pre-screen's open items (radios ``prescreen-<criterion id>``)."""
+        answers = {
+            key.removeprefix("prescreen-"): value
+            for key, value in request.form.items()
+            if key.startswith("prescreen-")
+        }
+        return {
+            **{name: getattr(self, name).data for name in self.DATA_FIELDS},
+            **self.summary_data(),
+            "prescreen_answers": answers,
+        }
 
     def add_errors(self, errors: dict[str, str]) -> None:
         """Attach service errors to their fields (others to the form)."""
-        for name, message in errors.items():
+        for name, message in self.add_summary_errors(errors).items():
             target = getattr(self, name, None)
             if target is not None and hasattr(target, "errors"):
                 target.errors = [*list(target.errors or []), message]

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from referral_app import audit, patient_data, permissions
+from referral_app.eligibility import summary
 from referral_app.enums import SiteStatus, TrialStatus
 from referral_app.extensions import db
 from referral_app.models import Comment, Referral, ReferralEvent, Trial, TrialSite, User
@@ -391,7 +392,8 @@ CLINICAL_DRAFT_FIELDS = (
     "prior_lines",
     "clinical_notes",
 )
-CLINICAL_FIELDS = (*CLINICAL_DRAFT_FIELDS, "study_subject_id")  # and what enrolment records
+# The structured summary (``eligibility.summary.DRAFT_KEYS``): as clinical as the text.
+CLINICAL_FIELDS = (*CLINICAL_DRAFT_FIELDS, *summary.DRAFT_KEYS, "study_subject_id")
 # Clinical values an event may carry in its data.
 CLINICAL_EVENT_DATA = ("study_subject_id",)
 

@@ -26,6 +26,9 @@ from referral_app import attention, patient_data, permissions, templating
 from referral_app.documents import checklist, thumbnails
 from referral_app.documents import service as document_service
 from referral_app.documents import uploads as document_uploads
+from referral_app.eligibility import service as eligibility
+from referral_app.eligibility.evaluate import describe, evaluate, readable_summary
+from referral_app.eligibility.summary import PatientSummary, of_referral
 from referral_app.enums import CLINICAL_ROLES, DocumentCategory
 from referral_app.extensions import db
 from referral_app.labels import STATE_LABELS
@@ -202,10 +205,19 @@ def _form_context(form: ReferralForm, site: TrialSite, referral: Referral | None
         "form": form,
         "site": site,
         "referral": referral,
+        "prescreen": _draft_prescreen(site, referral),
         "proposed": proposed,
         "duplicate_warnings": warnings,
         "refusal": guards.site_refusal(site, current_user.centre_id),
     }
+
+
+def _draft_prescreen(site: TrialSite, referral: Referral | None):
+    """The checklist the form shows: the saved draft's summary against the site's trial
+    (a new form: every criterion still open)."""
+    if referral is not None:
+        return eligibility.prescreen(referral)
+    return evaluate(eligibility.current_criteria(site.trial), PatientSummary())
 
 
 def _save_form(form: ReferralForm, site: TrialSite, referral: Referral | None):
@@ -243,6 +255,7 @@ def new_for_site(site_id: int):
     site = _site_or_404(site_id)
     form = ReferralForm()
     form.patient_region_id.choices = _region_choices()
+    form.setup_summary_choices()
     if request.method == "GET":
         form.patient_region_id.data = _int_arg("patient_region")
     if form.validate_on_submit():
@@ -264,6 +277,7 @@ def edit(referral_id: int):
     else:
         form = ReferralForm()
     form.patient_region_id.choices = _region_choices()
+    form.setup_summary_choices()
     if request.method == "POST" and form.validate_on_submit():
         response = _save_form(form, referral.site, referral)
         if response is not None:
@@ -362,6 +376,7 @@ def _action_choices(
             for s in services.other_recruiting_sites(referral)
         ],
         "trial": lambda: [(str(t.id), t.label) for t in services.alternative_trials(referral)],
+        "criterion": lambda: [(c.id, describe(c)) for c in eligibility.referral_criteria(referral)],
     }
     loaded: dict[str, list[tuple[str, str]]] = {}
     choices = {}
@@ -451,6 +466,8 @@ def _render_detail(referral: Referral, *, reason: str | None = None, reason_form
         outcome_reason_label=spec.outcome_reason_label,
         done_label=spec.done_label,
         running_clocks=clocks.running(referral),
+        prescreen=eligibility.prescreen(referral) if clinical else None,
+        structured_summary=readable_summary(of_referral(referral)) if clinical else None,
     )
     db.session.commit()  # the audit row of the identifiers shown
     return response

@@ -414,6 +414,10 @@ def _apply_site_status(site: TrialSite, status: SiteStatus) -> dict[str, list]:
         site.closed_on = utcnow().date()
     changes = {"status": [site.status.value, status.value]}
     site.status = status
+    if status == SiteStatus.CLOSED:
+        from referral_app.eligibility import watchlist
+
+        watchlist.on_site_closed(site)  # its open referrals are watched for another site
     return changes
 
 

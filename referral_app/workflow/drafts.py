@@ -17,6 +17,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from referral_app import audit, patient_data
+from referral_app.eligibility import summary
+from referral_app.eligibility.evaluate import ANSWERS
 from referral_app.enums import Language, Urgency
 from referral_app.extensions import db
 from referral_app.inputs import MAX_ID, has_control_characters
@@ -46,6 +48,7 @@ COPIED_FIELDS = (
     "ecog",
     "prior_lines",
     *TEXT_FIELDS,
+    *summary.DRAFT_KEYS,
     "identifiers_encrypted",
     "patient_key",
 )
@@ -111,6 +114,7 @@ def parse_draft(
     Keys: urgency, patient_consent, patient_name, date_of_birth,
     health_insurance_number, phone, patient_language, patient_region_id,
     diagnosis, histology, stage, biomarkers, ecog, prior_lines, clinical_notes,
+    the structured summary (``eligibility.summary.DRAFT_KEYS``), prescreen_answers,
     and site_id (to point the draft at another site). Absent keys change nothing.
     """
     errors: dict[str, str] = {}
@@ -140,6 +144,11 @@ def parse_draft(
         changes["ecog"] = _parse_int(data["ecog"], 0, 4, errors, "ecog")
     if "prior_lines" in data:
         changes["prior_lines"] = _parse_int(data["prior_lines"], 0, 30, errors, "prior_lines")
+    structured, problems = summary.draft_changes(data)
+    changes.update(structured)
+    errors.update(problems)
+    if "prescreen_answers" in data:
+        changes["prescreen_answers"] = _prescreen_answers(data["prescreen_answers"], errors)
     site = None
     if data.get("site_id") not in (None, ""):
         site_id = _parse_int(data["site_id"], 1, MAX_ID, errors, "site_id")
@@ -150,6 +159,26 @@ def parse_draft(
     if errors:
         raise TransitionInputError(errors)
     return DraftChanges(changes, identifiers, site)
+
+
+def _prescreen_answers(value: Any, errors: dict[str, str]) -> dict[str, str]:
+    """The referrer's answers to pre-screen items: ``{criterion id: "met"|"not_met"}``.
+
+    An empty answer leaves the item to the receiving site; ids that are not the
+    trial's criteria are dropped when the pre-screen is recorded at submission.
+    """
+    if not isinstance(value, Mapping):
+        errors["prescreen_answers"] = _("Answers are an object of criterion ids.")
+        return {}
+    answers = {}
+    for key, answer in value.items():
+        if answer in (None, ""):
+            continue
+        if not isinstance(key, str) or len(key) > 30 or answer not in ANSWERS:
+            errors["prescreen_answers"] = _("Each answer is met or not_met.")
+            return {}
+        answers[key] = answer
+    return answers
 
 
 def _identifiers_from(

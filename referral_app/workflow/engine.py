@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from referral_app import audit, notify, permissions
+from referral_app.eligibility import watchlist
 from referral_app.extensions import db
 from referral_app.inputs import has_control_characters
 from referral_app.models import Comment, Referral, ReferralEvent, User
@@ -189,6 +190,7 @@ def apply_event(
     db.session.flush()  # the event's id names its outbox rows
     aggregates.record(counted, locked.id)  # the reports' summaries, in this transaction
     notify.referral_event(locked, row, spec.kind, spec.audience, transition.side)
+    watchlist.after_event(locked, event, values if isinstance(values, dict) else {})
     return row
 
 

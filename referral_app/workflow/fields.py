@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -114,11 +115,15 @@ def recorded_date_label(name: str) -> str:
         return name
 
 
+CRITERION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
+
+
 @dataclass(frozen=True)
 class Field:
     """An input an event takes: ``kind`` is text, textarea, date, choice, site or trial,
-    or ``choices``: several of ``choices`` (a list; the information request's
-    document categories)."""
+    ``choices``: several of ``choices`` (a list; the information request's document
+    categories), or ``criterion``: the id of one of the referral's eligibility
+    criteria (checked against them by the event's guard)."""
 
     name: str
     kind: str
@@ -184,6 +189,10 @@ def _parse_value(f: Field, raw: Any) -> Any:
         return _parse_choices(f, raw)
     if f.kind in ("site", "trial"):
         return _load(TrialSite if f.kind == "site" else Trial, raw)
+    if f.kind == "criterion":
+        if not isinstance(raw, str) or not CRITERION_ID.fullmatch(raw):
+            raise ValueError(_("Choose one of the listed values."))
+        return raw
     raise ValueError(f"unknown field kind {f.kind}")
 
 

@@ -89,7 +89,17 @@ def forward(referral: Referral, actor: User, values: Values, now) -> None:
         raise TransitionInputError({"target_site_id": refusal})
 
 
+def named_criterion(referral: Referral, actor: User, values: Values, now) -> None:
+    """A decline or a screen failure may name a criterion: one of the referral's own."""
+    from referral_app.eligibility.service import referral_criteria
+
+    named = values.get("criterion_id")
+    if named and named not in {c.id for c in referral_criteria(referral)}:
+        raise TransitionInputError({"criterion_id": _("Choose one of the listed values.")})
+
+
 def decline(referral: Referral, actor: User, values: Values, now) -> None:
+    named_criterion(referral, actor, values, now)
     site = values.get("suggested_site_id")
     if site is None:
         return

@@ -22,6 +22,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from referral_app.eligibility import service as eligibility
 from referral_app.enums import DocumentCategory
 from referral_app.models import Referral, TrialSite, User
 from referral_app.timeutil import local_date, utcnow
@@ -115,8 +116,18 @@ def reference_for(referral: Referral) -> str:
     return f"REF-{year}-{referral.id:06d}"
 
 
-def _submit(referral: Referral, values, actor, now) -> None:
+def _submit(referral: Referral, values, actor, now) -> dict[str, Any]:
+    """The reference, and the pre-screen pinned to the criteria version of the moment."""
     referral.reference = referral.reference or reference_for(referral)
+    fit = eligibility.record_prescreen(referral, referral.prescreen_answers)
+    if referral.eligibility_checked is None:
+        referral.prescreen_not_met = None
+        return {}
+    referral.prescreen_not_met = fit.not_met
+    return {
+        "eligibility_version": referral.eligibility_checked.number,
+        "prescreen": {"met": fit.met, "not_met": fit.not_met, "unknown": fit.unknown},
+    }
 
 
 def _save_draft(referral: Referral, changes, actor, now) -> dict[str, Any]:
@@ -258,6 +269,7 @@ SPECS: tuple[EventSpec, ...] = (
             note(_l("Note to the referrer")),
             Field("suggested_site_id", "site", _l("Suggested site"), required=False),
             Field("suggested_trial_id", "trial", _l("Suggested trial"), required=False),
+            Field("criterion_id", "criterion", _l("Criterion not met"), required=False),
         ),
         guard=guards.decline,
         milestone="decided_at",
@@ -314,7 +326,12 @@ SPECS: tuple[EventSpec, ...] = (
         E.SCREEN_FAIL,
         _l("Screen failure"),
         _l("Screen failed"),
-        fields=(reason(_l("Category"), ScreenFailCategory), note(_l("Failed criterion"))),
+        fields=(
+            reason(_l("Category"), ScreenFailCategory),
+            note(_l("Failed criterion")),
+            Field("criterion_id", "criterion", _l("Criterion (from the list)"), required=False),
+        ),
+        guard=guards.named_criterion,
         sentence=_l("Referral %(reference)s (%(trial)s): screening failed."),
         subject=_l("Screen failed"),
     ),
@@ -362,6 +379,14 @@ COMMENT = MessageSpec(
     (Audience.OTHER_SIDE,),
     _l("New message on referral %(reference)s (%(trial)s)."),
     _l("New message"),
+)
+
+# The watchlist (``eligibility.watchlist``): a site opened that may suit a closed referral.
+WATCH_MATCH = MessageSpec(
+    "watchlist_match",
+    (Audience.REFERRER,),
+    _l("%(count)s recruiting site(s) opened that may suit the patient of referral %(reference)s."),
+    _l("Watchlist: a trial site opened"),
 )
 
 DOCUMENTS = MessageSpec(

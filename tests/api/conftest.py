@@ -30,6 +30,10 @@ class ApiClient:
         response = self.client.post(path, json=json, headers=self._headers(), **kw)
         return response.status_code, response.get_json()
 
+    def put(self, path, json=None, **kw):
+        response = self.client.put(path, json=json, headers=self._headers(), **kw)
+        return response.status_code, response.get_json()
+
 
 @pytest.fixture
 def api_as(client, db):

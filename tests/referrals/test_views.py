@@ -35,6 +35,18 @@ DRAFT_FORM = {
     "ecog": "1",
     "prior_lines": "1",
     "clinical_notes": "Progression after osimertinib",
+    # The structured summary (issue 14): empty rows and "unknown" where nothing is said.
+    "tumour_code": "LUAD",
+    "stage_group": "IV",
+    "patient_age": "64",
+    "brain_metastases": "",
+    "measurable_disease": "yes",
+    "therapies_known": "",
+    "prior_therapies": ["", "egfr_tki"],
+    **{f"marker_{n}": "" for n in range(1, 6)},
+    "marker_0": "EGFR:EX19DEL",
+    **{f"marker_status_{n}": "positive" for n in range(6)},
+    **{f"marker_percent_{n}": "" for n in range(6)},
 }
 
 

@@ -56,10 +56,11 @@ def test_the_index_follows_edits_and_deletes(db, catalogue):
     assert _found(db, "mesothelioma") == set()
 
 
-@pytest.mark.skipif(TEST_DB != "sqlite", reason="FTS5 removes diacritics; PostgreSQL keeps them")
-def test_accents_are_ignored_on_sqlite(db, catalogue):
+def test_accents_and_case_are_ignored_on_both_engines(db, catalogue):
+    """The searched text and the query are both stripped of accents (issue 14)."""
     assert _found(db, "melanome metastatique") == {"MELA"}
     assert _found(db, "mélanome") == {"MELA"}
+    assert _found(db, "MÉLANOME") == {"MELA"}
 
 
 @pytest.mark.skipif(TEST_DB != "postgresql", reason="PostgreSQL's planner")

@@ -1,0 +1,1 @@
+"""Structured trial eligibility: criteria, patient summaries, their evaluation and vocabulary."""
