@@ -133,10 +133,7 @@ def list_trials(args: dict):
 @trials_blp.response(200, schemas.TrialOut)
 def get_trial(trial_id: int):
     """A trial with its sites and their status."""
-    trial = db.session.get(Trial, trial_id)
-    if trial is None:
-        raise ApiError(404, "not_found", _("No such trial."))
-    return _trial_dict(trial)
+    return _trial_dict(_trial_or_404(trial_id))
 
 
 # -- Eligibility and the trial finder ----------------------------------------------

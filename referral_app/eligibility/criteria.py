@@ -114,12 +114,16 @@ MAX_CRITERIA = 60
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 
 
-class CriteriaInvalid(ValueError):  # noqa: N818 (the input's state)
-    """``errors``: ``{index or "criteria": message}``, one per refused item."""
+class Invalid(ValueError):  # noqa: N818 (the input's state)
+    """Refused input: ``errors`` is ``{where: message}``, one per refused part."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class CriteriaInvalid(Invalid):
+    """``errors``: ``{index or "criteria": message}``, one per refused item."""
 
 
 @dataclass(frozen=True)

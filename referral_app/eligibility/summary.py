@@ -17,17 +17,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from referral_app.eligibility import vocabulary
-from referral_app.eligibility.criteria import STAGES
+from referral_app.eligibility.criteria import STAGES, Invalid
 
 STATUSES = ("positive", "negative")
 
 
-class SummaryInvalid(ValueError):  # noqa: N818 (the input's state)
+class SummaryInvalid(Invalid):
     """``errors``: ``{field: message}``."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -107,16 +107,20 @@ def test_the_page_finds_and_one_click_starts_a_referral_with_the_summary(
     client, login, cast, db, network
 ):
     login(cast.referring["coordinator"])
+    # What the coordinator types: the EGFR patient (EGFR_PATIENT) in the page's fields.
+    typed = {
+        "tumour_code": "LUAD",
+        "stage_group": "IV",
+        "ecog": "1",
+        "prior_lines": "0",
+        "marker_0": "EGFR:EX19DEL",
+        "region_id": str(cast.site.region_id),
+    }
     page = post_page_form(
         client,
         "/finder",
         having="tumour_code",
-        tumour_code="LUAD",
-        stage_group="IV",
-        ecog="1",
-        prior_lines="0",
-        marker_0="EGFR:EX19DEL",
-        region_id=str(cast.site.region_id),
+        **typed,
     )
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -129,12 +133,7 @@ def test_the_page_finds_and_one_click_starts_a_referral_with_the_summary(
         "/finder",
         having="tumour_code",
         action=f"/finder/refer/{cast.site.id}",
-        tumour_code="LUAD",
-        stage_group="IV",
-        ecog="1",
-        prior_lines="0",
-        marker_0="EGFR:EX19DEL",
-        region_id=str(cast.site.region_id),
+        **typed,
     )
     assert started.status_code == 302
     draft = db.session.scalar(select(Referral).where(Referral.origin == "finder"))
