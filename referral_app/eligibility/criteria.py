@@ -29,7 +29,8 @@ The kinds and their fields (codes come from ``eligibility.vocabulary``):
 ``prior_therapy``     ``drug_class`` (vocabulary code), ``mode``: ``required`` |
                       ``excluded``
 ``brain_metastases``  ``allowed``: true | false (false: a patient with brain
-                      metastases does not meet it)
+                      metastases does not meet it); ``required``: true for a
+                      trial of brain metastases (a patient without does not)
 ``measurable_disease````required``: true
 ``free_text``         ``text_fr``, ``text_en``, ``mode``: ``inclusion`` |
                       ``exclusion``; always checked by a person (``may_change``
@@ -291,6 +292,15 @@ def _check_flag(name: str):
     return check
 
 
+def _check_brain(params: dict) -> None:
+    _only(params, {"allowed", "required"})
+    if not isinstance(params.get("allowed"), bool):
+        raise ValueError(_l("allowed is true or false."))
+    required = params.get("required", False)
+    if not isinstance(required, bool) or (required and not params["allowed"]):
+        raise ValueError(_l("required is true only when brain metastases are allowed."))
+
+
 def _check_free_text(params: dict) -> None:
     _only(params, {"text_fr", "text_en", "mode", "may_change"})
     texts = [params.get("text_fr"), params.get("text_en")]
@@ -313,7 +323,7 @@ _CHECKS = {
     "age": lambda params: _range(params, 0, 120),
     "prior_lines": lambda params: _range(params, 0, 20),
     "prior_therapy": _check_prior_therapy,
-    "brain_metastases": _check_flag("allowed"),
+    "brain_metastases": _check_brain,
     "measurable_disease": _check_flag("required"),
     "free_text": _check_free_text,
 }

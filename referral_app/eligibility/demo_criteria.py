@@ -935,7 +935,7 @@ DEMO_CRITERIA: dict[str, list[dict[str, Any]]] = {
             "kind": "tumour_site",
             "codes": [code for code in _SOLID_TISSUES if code != "BRAIN"],
         },
-        {"id": "brain", "kind": "brain_metastases", "allowed": True},
+        {"id": "brain", "kind": "brain_metastases", "allowed": True, "required": True},
         {
             "id": "count",
             "kind": "free_text",

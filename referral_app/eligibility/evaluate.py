@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import force_locale
@@ -48,7 +49,7 @@ _NOT_MUTATIONS = {
 _ROMAN_GROUPS = ("I", "II", "III", "IV")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     criterion: Criterion
     status: str
@@ -98,8 +99,9 @@ def evaluate(
     ``answers`` are people's answers to criteria (``{id: "met"|"not_met"}``); they
     replace an "unknown" only, never what the summary decides.
     """
-    answers = answers or {}
-    verdicts = [_with_answer(check(c, summary), answers) for c in criteria]
+    verdicts = [check(c, summary) for c in criteria]
+    if answers:
+        verdicts = [_with_answer(v, answers) for v in verdicts]
     cohorts = sorted({c.cohort for c in criteria if c.cohort})
     if not cohorts:
         return _fit(verdicts, None)
@@ -111,9 +113,8 @@ def evaluate(
 
 
 def _fit(verdicts: list[Verdict], cohort: str | None) -> Fit:
-    counts = dict.fromkeys(STATUSES, 0)
-    for verdict in verdicts:
-        counts[verdict.status] += 1
+    statuses = [v.status for v in verdicts]
+    counts = {status: statuses.count(status) for status in STATUSES}
     return Fit(tuple(verdicts), cohort, counts)
 
 
@@ -132,16 +133,27 @@ def check(criterion: Criterion, summary: PatientSummary) -> Verdict:
 # -- One check per kind: (status, what the patient has) ------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _tree_around(codes: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The codes under the listed ones (themselves included), and those above them.
+
+    Cached by the list: the finder checks thousands of trials naming the same few.
+    """
+    below = frozenset().union(*(vocabulary.descendants(c) for c in codes))
+    above = frozenset(a for c in codes for a in vocabulary.ancestors(c))
+    return below, above
+
+
 def _tumour_site(params, summary: PatientSummary):
     code = summary.tumour_code
     if code is None:
         return UNKNOWN, None
-    covered = set().union(*(vocabulary.descendants(c) for c in params["codes"]))
-    if code in covered:
+    below, above = _tree_around(tuple(params["codes"]))
+    if code in below:
         return MET, code
     # The patient's type is broader than every listed one ("NSCLC" for "LUAD"): more
     # detail decides, not this summary.
-    if any(code in vocabulary.ancestors(c) for c in params["codes"]):
+    if code in above:
         return UNKNOWN, code
     return NOT_MET, code
 
@@ -247,6 +259,8 @@ def _brain_metastases(params, summary: PatientSummary):
     value = summary.brain_metastases
     if value is None:
         return UNKNOWN, None
+    if params.get("required"):
+        return (MET if value else NOT_MET), value
     return (MET if params["allowed"] or not value else NOT_MET), value
 
 
@@ -325,6 +339,8 @@ def describe(criterion: Criterion) -> str:
             return _("Prior %(drug)s required", drug=drug)
         return _("No prior %(drug)s", drug=drug)
     if kind == "brain_metastases":
+        if p.get("required"):
+            return _("Brain metastases required")
         return _("Brain metastases allowed") if p["allowed"] else _("No brain metastases")
     if kind == "measurable_disease":
         return _("Measurable disease required")

@@ -252,3 +252,10 @@ def test_may_change_marks_what_time_or_treatment_can_change():
         "brain_metastases": True,
         "free_text": True,
     }
+
+
+def test_a_trial_for_brain_metastases_requires_them(app):
+    item = {"kind": "brain_metastases", "allowed": True, "required": True}
+    assert _one(item, PatientSummary(brain_metastases=True)).status == MET
+    assert _one(item, PatientSummary(brain_metastases=False)).status == NOT_MET
+    assert _one(item, PatientSummary()).status == UNKNOWN
