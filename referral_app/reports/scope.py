@@ -143,13 +143,18 @@ def scope_conditions(scope: Scope) -> list[sa.ColumnElement[bool]]:
     raise ValueError(f"unknown scope {scope.kind!r}")
 
 
-def filter_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+def period_conditions(column, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """``column`` (a moment) within the filters' Quebec dates, both days included."""
     conditions = []
     if filters.date_from:
-        conditions.append(Referral.submitted_at >= start_of_day(filters.date_from))
+        conditions.append(column >= start_of_day(filters.date_from))
     if filters.date_to:
-        next_day = filters.date_to + dt.timedelta(days=1)
-        conditions.append(Referral.submitted_at < start_of_day(next_day))
+        conditions.append(column < start_of_day(filters.date_to + dt.timedelta(days=1)))
+    return conditions
+
+
+def filter_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    conditions = period_conditions(Referral.submitted_at, filters)
     if filters.community_id:
         conditions.append(Referral.trial_id.in_(trials_of_communities([filters.community_id])))
     if filters.trial_id:

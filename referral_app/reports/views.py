@@ -34,6 +34,7 @@ from referral_app.extensions import db
 from referral_app.models import ExportJob, ExportStatus
 from referral_app.reports import aggregates, charts, exports
 from referral_app.reports import scope as scopes
+from referral_app.reports.eligibility import figures as eligibility_figures
 from referral_app.reports.forms import ExportForm, FilterForm, default_date_from
 from referral_app.reports.labels import (
     DURATION_LABELS,
@@ -97,6 +98,7 @@ def index():
         percent=percent,
         days=days,
         link_referrals=scope.kind != scopes.COMMUNITY,
+        eligibility=eligibility_figures(scope, filters),
     )
 
 
