@@ -40,13 +40,13 @@ def _tristate_data(value: bool | None) -> str:
     return {True: "yes", False: "no"}.get(value, "")
 
 
-def tumour_choices() -> list:
+def tumour_choices() -> dict:
     """OncoTree types grouped by tissue, in the reader's language (optgroups)."""
     return _tumour_choices(vocabulary.current_language())
 
 
 @lru_cache(maxsize=4)
-def _tumour_choices(language: str) -> list:
+def _tumour_choices(language: str) -> dict:
     groups: dict[str, list[tuple[str, str]]] = {}
     types = vocabulary.tumour_types()
     for kind in sorted(types.values(), key=lambda t: vocabulary.label(t, language).lower()):
@@ -54,7 +54,8 @@ def _tumour_choices(language: str) -> list:
         group = vocabulary.label(types[top], language) if top in types else kind.tissue
         name = vocabulary.label(kind, language)
         groups.setdefault(group, []).append((kind.code, f"{name} ({kind.code})"))
-    return [("", "—")] + [(g, groups[g]) for g in sorted(groups)]  # type: ignore[list-item]
+    # A dict: WTForms renders each key as an <optgroup>.
+    return {"": [("", "—")], **{group: groups[group] for group in sorted(groups)}}
 
 
 def marker_choices() -> list[tuple[str, str]]:
@@ -75,7 +76,7 @@ def therapy_choices() -> list[tuple[str, str]]:
 class SummaryFields:
     """Mixin of a ``BaseForm``: the summary's structured fields (draft key names)."""
 
-    tumour_code = SelectField(_l("Tumour type (OncoTree)"), choices=[], validate_choice=False)
+    tumour_code = SelectField(_l("Tumour type (OncoTree)"), choices=[])
     stage_group = SelectField(
         _l("Stage group"), choices=[("", "—")] + [(s, s) for s in STAGES], validate_choice=True
     )

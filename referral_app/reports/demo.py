@@ -52,6 +52,18 @@ DIAGNOSES = [
     ("Ovarian cancer", "High-grade serous carcinoma", "IIIC", "BRCA1"),
     ("Melanoma", "Cutaneous melanoma", "IV", "BRAF V600E"),
 ]
+# The same patients as structured summaries (issue 14), in DIAGNOSES' order: the
+# OncoTree code, the stage group, and the biomarker results the text names.
+STRUCTURED = [
+    ("LUAD", "IV", [{"gene": "EGFR", "alteration": "EX19DEL", "status": "positive"}]),
+    ("LUSC", "IIIB", [{"gene": "PD-L1", "alteration": "TPS", "status": "positive", "percent": 60}]),
+    ("IDC", "IV", [{"gene": "ERBB2", "alteration": "LOW", "status": "positive"}]),
+    ("ILC", "II", [{"gene": "ESR", "alteration": "POSITIVE", "status": "positive"}]),
+    ("COAD", "IV", [{"gene": "KRAS", "alteration": "G12C", "status": "positive"}]),
+    ("PRAD", "IV", [{"gene": "BRCA2", "alteration": "MUTATION", "status": "positive"}]),
+    ("HGSOC", "IIIC", [{"gene": "BRCA1", "alteration": "MUTATION", "status": "positive"}]),
+    ("SKCM", "IV", [{"gene": "BRAF", "alteration": "V600E", "status": "positive"}]),
+]
 
 
 @dataclass
@@ -136,7 +148,9 @@ def _submission(rng: random.Random, first_day: dt.date, now: dt.datetime) -> dt.
 
 
 def _create(rng, site, referrer: User, receiver: User, submitted, now, n: int) -> Referral:
-    diagnosis, histology, stage, biomarkers = rng.choice(DIAGNOSES)
+    index = rng.randrange(len(DIAGNOSES))
+    diagnosis, histology, stage, biomarkers = DIAGNOSES[index]
+    tumour_code, stage_group, results = STRUCTURED[index]
     story = Builder(now=submitted - dt.timedelta(minutes=rng.randint(5, 600)))
     referral = story.draft(
         referrer,
@@ -149,6 +163,11 @@ def _create(rng, site, referrer: User, receiver: User, submitted, now, n: int) -
             "biomarkers": biomarkers,
             "ecog": rng.choice([0, 0, 1, 1, 2]),
             "prior_lines": rng.choice([0, 1, 1, 2, 3]),
+            "tumour_code": tumour_code,
+            "stage_group": stage_group,
+            "biomarker_results": results,
+            "patient_age": rng.randint(38, 82),
+            "brain_metastases": rng.random() < 0.15,
         },
         identifiers=fictional_identifiers(100_000 + n),
     )

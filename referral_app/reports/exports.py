@@ -82,6 +82,8 @@ REFERRAL_HEADERS = [
     _l("Enrollment date"),
     _l("Closed"),
     _l("Outcome reason"),
+    _l("Pre-screen: criteria not met"),
+    _l("Started from the trial finder"),
 ]
 
 
@@ -110,6 +112,8 @@ def _referral_query(ctx: Context) -> sa.Select:
             Referral.enrolled_on,
             Referral.closed_at,
             Referral.outcome_reason,
+            Referral.prescreen_not_met,
+            Referral.origin,
         )
         .join(referring, referring.id == Referral.referring_centre_id)
         .join(receiving, receiving.id == Referral.receiving_centre_id)
@@ -143,6 +147,8 @@ def _referral_row(row) -> list[Any]:
         row.enrolled_on,
         local_time(row.closed_at),
         outcome_reason_label(state, row.outcome_reason),
+        row.prescreen_not_met,  # None: the trial had no structured criteria
+        row.origin == "finder",
     ]
 
 

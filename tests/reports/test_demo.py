@@ -27,6 +27,9 @@ def test_seed_demo_referrals_command(app, db, runner):
         assert referral.version == len(referral.events)  # every change went through the engine
         assert referral.reference.startswith("REF-20")
         assert referral.reference.endswith(f"-{referral.id:06d}")
+        # The structured summary, checked at submission against the demo criteria.
+        assert referral.tumour_code and referral.biomarker_results
+        assert referral.eligibility_checked.trial_id == referral.trial_id
     recruiting = set(
         db.session.scalars(sa.select(TrialSite.id).where(TrialSite.status == SiteStatus.RECRUITING))
     )
