@@ -160,3 +160,40 @@ def test_the_catalogue_search_works_on_a_migrated_database(database_url, app_con
         db.session.remove()
         db.engine.dispose()
     assert [t.nct_number for t in found] == ["NCT01234567"]
+
+
+def test_a_downgrade_and_upgrade_keep_every_row(database_url, app_config, tmp_path):
+    """Batch mode recreates ``referrals`` (0011); on SQLite, with foreign keys on, that
+    DROP TABLE used to cascade to every event, document and outbox row of the demo.
+    Down to 0010 and back up: the same rows in the tables both revisions have."""
+    from flask_migrate import downgrade
+
+    from referral_app.reports.demo import seed_demo_referrals
+    from referral_app.seeding import seed_demo
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    else:
+        url = _fresh_postgres_database(database_url, "_trip")
+    app = _migrated_app(url, app_config)
+    tables = ("referrals", "referral_events", "documents", "notifications", "trial_sites")
+
+    def counts() -> dict[str, int]:
+        return {
+            t: db.session.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in tables
+        }
+
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        seed_demo_referrals(40)
+        db.session.commit()
+        before = counts()
+        db.session.remove()
+        downgrade(revision="0010")
+        upgrade()
+        after = counts()
+        db.session.remove()
+        db.engine.dispose()
+    assert before["referral_events"] > before["referrals"] > 0 and before["documents"] > 0
+    assert after == before
