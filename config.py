@@ -196,6 +196,9 @@ class Config:
     DOCUMENT_MAX_FILES_PER_UPLOAD = _env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 10)
     # Documents of a referral closed longer than this are purged (beat, daily).
     DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 730)
+    # A recruiting site's intake contacts confirm it every 30 days; unverified after 45.
+    SITE_CONFIRM_EVERY_DAYS = _env_int("SITE_CONFIRM_EVERY_DAYS", 30)
+    SITE_UNVERIFIED_AFTER_DAYS = _env_int("SITE_UNVERIFIED_AFTER_DAYS", 45)
     # Stored objects no row names (a process killed between write and commit) go after this.
     DOCUMENT_ORPHAN_GRACE_HOURS = _env_int("DOCUMENT_ORPHAN_GRACE_HOURS", 24)
     SHOW_DEV_MAILBOX = False

@@ -291,6 +291,7 @@ ROUTES: dict[str, Access] = {
     "eligibility.watchlist_page": CLINICAL,
     "eligibility.clear_watch": WATCHLIST,
     "trials.edit_site": MANAGE_SITE,
+    "trials.confirm_site": MANAGE_SITE,
     "communities.index": LOGGED_IN,
     "communities.detail": LOGGED_IN,
     **{

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from referral_app import permissions
 from referral_app.labels import label
+from referral_app.reports.labels import percent
 from referral_app.timeutil import as_utc
 
 
@@ -19,6 +20,8 @@ def register(app: Flask) -> None:
         permissions=permissions,
         current_language=lambda: str(get_locale() or "fr"),
         nav_items=nav_items,
+        site_unverified=_site_unverified,
+        percent=percent,
     )
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
@@ -26,6 +29,12 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def _site_unverified(site) -> bool:
+    from referral_app.trials.confirmation import is_unverified
+
+    return is_unverified(site)
 
 
 def _format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:

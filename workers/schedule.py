@@ -43,6 +43,11 @@ def beat_schedule(app: Flask) -> dict:
             "task": "passerelle.check_watchlist",
             "schedule": crontab(minute=25),
         },
+        # Site status someone vouches for: ask every 30 days, unverified after 45.
+        "confirm-sites": {
+            "task": "passerelle.confirm_sites",
+            "schedule": crontab(hour=8, minute=15),
+        },
         # Trial news: one digest per community, Monday morning (idempotent per ISO week).
         "trial-news-weekly-digest": {
             "task": "passerelle.trial_news.weekly_digest",

@@ -96,6 +96,14 @@ def check_watchlist() -> int:
     return watchlist.check_all()
 
 
+@shared_task(name="passerelle.confirm_sites")
+def confirm_sites() -> list[int]:
+    """Daily: ask sites due a confirmation; tell leaders of unverified ones."""
+    from referral_app.trials import confirmation
+
+    return list(confirmation.ask_and_escalate())
+
+
 @shared_task(name="passerelle.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Daily: forget the answers of API writes older than a day."""

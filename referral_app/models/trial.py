@@ -123,6 +123,15 @@ class TrialSite(db.Model):
         enum_column(SiteStatus, "site_status"), default=SiteStatus.UPCOMING
     )
     investigator_name: Mapped[str] = mapped_column(sa.String(160), default="")
+    # Who last vouched that the site recruits, and when (``trials.confirmation``): set
+    # when it opens and each time an intake contact confirms it; asked every 30 days.
+    vouched_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    vouched_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    slots_left: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    confirmation_asked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    unverified_told_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     opened_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     closed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
 
@@ -130,6 +139,7 @@ class TrialSite(db.Model):
     centre: Mapped[Centre] = relationship(lazy="joined")
     region: Mapped[Region] = relationship()
     intake_contacts: Mapped[list[User]] = relationship(secondary=site_intake_contacts)
+    vouched_by: Mapped[User | None] = relationship(foreign_keys=[vouched_by_id])
 
     @property
     def is_recruiting(self) -> bool:

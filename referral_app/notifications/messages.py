@@ -68,6 +68,14 @@ OTHER_MESSAGES = (
         body="trial_news_weekly_digest",
     ),
     Message(
+        "site_confirmation_request",
+        _l("Is %(centre)s still recruiting for %(trial)s? Confirm in one click."),
+    ),
+    Message(
+        "site_unverified",
+        _l("%(centre)s has not confirmed its site for %(trial)s for 45 days: it is unverified."),
+    ),
+    Message(
         "join_request_received",
         _l("%(name)s asks to join %(community_name)s."),
         body="join_request_received",

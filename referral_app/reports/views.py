@@ -42,6 +42,7 @@ from referral_app.reports.labels import (
     days,
     percent,
 )
+from referral_app.trials import confirmation
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -99,6 +100,7 @@ def index():
         days=days,
         link_referrals=scope.kind != scopes.COMMUNITY,
         eligibility=eligibility_figures(scope, filters),
+        sites_confirmed=confirmation.network_share() if scope.kind == scopes.NETWORK else None,
     )
 
 

@@ -7,13 +7,14 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     Form,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from referral_app.forms import BaseForm
 from referral_app.labels import (
@@ -98,6 +99,22 @@ class SiteEditForm(BaseForm):
     )
     intake_contacts = SelectMultipleField(_l("Intake contacts"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("Save"))
+
+
+class SiteConfirmForm(BaseForm):
+    """One click: the site still recruits (places left, if known), or it closed."""
+
+    answer = SelectField(
+        _l("This site"),
+        choices=[
+            ("recruiting", _l("Still recruiting")),
+            ("closed", _l("Closed to accrual")),
+        ],
+    )
+    slots_left = IntegerField(
+        _l("Places left (if known)"), validators=[Optional(), NumberRange(min=0, max=999)]
+    )
+    submit = SubmitField(_l("Confirm"))
 
 
 class ImportForm(BaseForm):

@@ -341,6 +341,7 @@ def add_site(
     )
     if data.status == SiteStatus.RECRUITING:
         site.opened_on = utcnow().date()
+        site.vouched_at, site.vouched_by_id = utcnow(), actor_id
     db.session.add(site)
     db.session.flush()
     audit.record(
@@ -383,7 +384,7 @@ def update_site(site: TrialSite, data: SiteData, *, actor_id: int | None = None)
     if old_ids != new_ids:
         changes["intake_contacts"] = [old_ids, new_ids]
         site.intake_contacts = contacts
-    changes.update(_apply_site_status(site, data.status))
+    changes.update(_apply_site_status(site, data.status, actor_id))
     db.session.flush()
     if changes:
         audit.record("update", "trial_site", site.id, user_id=actor_id, changes=changes)
@@ -395,7 +396,7 @@ def set_site_status(
     site: TrialSite, status: SiteStatus, *, actor_id: int | None = None
 ) -> dict[str, list]:
     check_site_transition(site.status, status)
-    changes = _apply_site_status(site, status)
+    changes = _apply_site_status(site, status, actor_id)
     db.session.flush()
     if changes:
         audit.record("update", "trial_site", site.id, user_id=actor_id, changes=changes)
@@ -403,13 +404,16 @@ def set_site_status(
     return changes
 
 
-def _apply_site_status(site: TrialSite, status: SiteStatus) -> dict[str, list]:
+def _apply_site_status(
+    site: TrialSite, status: SiteStatus, actor_id: int | None = None
+) -> dict[str, list]:
     if status == site.status:
         return {}
     if status == SiteStatus.RECRUITING:
         check_niche_rule(site.trial, site.centre, exclude_site_id=site.id)
         site.opened_on = utcnow().date()
         site.closed_on = None
+        site.vouched_at, site.vouched_by_id = utcnow(), actor_id  # who opens it vouches
     elif status == SiteStatus.CLOSED:
         site.closed_on = utcnow().date()
     changes = {"status": [site.status.value, status.value]}

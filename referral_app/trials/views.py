@@ -27,10 +27,11 @@ from referral_app.models import (
     User,
 )
 from referral_app.templating import add_nav_item
+from referral_app.trials import confirmation, ctgov, services
 from referral_app.trials import coverage as niche
-from referral_app.trials import ctgov, services
 from referral_app.trials.forms import (
     ImportForm,
+    SiteConfirmForm,
     SiteCreateForm,
     SiteEditForm,
     TrialForm,
@@ -144,6 +145,7 @@ def index():
         form=form,
         page=page,
         can_create=permissions.can_manage_trials(current_user),
+        confirmed_share=confirmation.network_share(),
     )
 
 
@@ -367,6 +369,37 @@ def edit_site(site_id: int):
 # ---------------------------------------------------------------------------
 # Niche coverage
 # ---------------------------------------------------------------------------
+
+
+@bp.route("/sites/<int:site_id>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_site(site_id: int):
+    """The monthly question to a site's intake contacts, answered in one click."""
+    site = _load_site(site_id)
+    if not permissions.can_manage_site(current_user, site):
+        abort(403)
+    form = SiteConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if form.answer.data == "closed" and site.status != SiteStatus.CLOSED:
+                services.set_site_status(site, SiteStatus.CLOSED, actor_id=current_user.id)
+            elif form.answer.data == "recruiting":
+                if site.status != SiteStatus.RECRUITING:
+                    services.set_site_status(site, SiteStatus.RECRUITING, actor_id=current_user.id)
+                confirmation.vouch(site, current_user, slots_left=form.slots_left.data)
+        except services.TrialError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Thank you: the site's status is confirmed."), "success")
+            return redirect(url_for("trials.detail", trial_id=site.trial_id))
+    return render_template(
+        "trials/confirm_site.html",
+        site=site,
+        form=form,
+        unverified=confirmation.is_unverified(site),
+    )
 
 
 @bp.route("/coverage")
