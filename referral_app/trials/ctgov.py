@@ -104,6 +104,42 @@ FACILITY_ALIASES: dict[str, str] = {
 }
 
 QUEBEC_NAMES = {"quebec", "qc", "province of quebec"}
+# Canada Post's first letters for Quebec (Eastern Quebec, Montreal, Western Quebec).
+QUEBEC_POSTAL_LETTERS = frozenset("GHJ")
+CANADIAN_POSTAL_CODE = re.compile(r"[A-Z][0-9][A-Z][0-9][A-Z][0-9]")
+# Cities of the network's centres and their neighbours, normalised: for Canadian
+# records whose province and postal code are both missing.
+QUEBEC_CITIES = frozenset(
+    {
+        "montreal",
+        "quebec",
+        "quebec city",
+        "laval",
+        "longueuil",
+        "greenfield park",
+        "sherbrooke",
+        "fleurimont",
+        "gatineau",
+        "trois rivieres",
+        "saguenay",
+        "chicoutimi",
+        "levis",
+        "rimouski",
+        "saint jerome",
+        "terrebonne",
+        "rouyn noranda",
+        "sept iles",
+        "boucherville",
+        "drummondville",
+        "granby",
+        "saint hyacinthe",
+        "joliette",
+        "alma",
+        "baie comeau",
+        "gaspe",
+        "val d or",
+    }
+)
 
 
 def normalise(text: str | None) -> str:
@@ -415,7 +451,7 @@ def _location(location: dict[str, Any], path: str) -> dict[str, Any]:
     return read
 
 
-LOCATION_KEYS = ("facility", "city", "state", "country", "status")
+LOCATION_KEYS = ("facility", "city", "state", "zip", "country", "status")
 
 
 # ---------------------------------------------------------------------------
@@ -424,9 +460,18 @@ LOCATION_KEYS = ("facility", "city", "state", "country", "status")
 
 
 def is_quebec(location: dict[str, Any]) -> bool:
+    """In Quebec by its province, or, when a Canadian record leaves the province out,
+    by a Quebec postal code (G, H or J first) or a Quebec city."""
     country = normalise(location.get("country"))
+    if country and country != "canada":
+        return False
     state = normalise(location.get("state"))
-    return (not country or country == "canada") and state in QUEBEC_NAMES
+    if state:
+        return state in QUEBEC_NAMES
+    postal = normalise(location.get("zip")).replace(" ", "").upper()
+    if CANADIAN_POSTAL_CODE.fullmatch(postal):
+        return postal[0] in QUEBEC_POSTAL_LETTERS
+    return normalise(location.get("city")) in QUEBEC_CITIES
 
 
 class CentreMatcher:

@@ -150,3 +150,52 @@ def test_cli_command_prints_a_summary(network, runner, db):
     assert "Trials created: 0, updated: 0, unchanged: 2" in again.output
     bad = runner.invoke(args=["import-ctgov", str(SAMPLE), "--community", "nope"])
     assert bad.exit_code != 0 and "Unknown community" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("location", "in_quebec"),
+    [
+        # Shapes of real ClinicalTrials.gov v2 locations: Canadian ones often carry
+        # no state; the postal code or the city then says Quebec.
+        (
+            {
+                "facility": "McGill University Health Centre",
+                "city": "Montreal",
+                "zip": "H4A 3J1",
+                "country": "Canada",
+            },
+            True,
+        ),
+        (
+            {"facility": "CHU de Québec", "city": "Québec", "zip": "G1R 2J6", "country": "Canada"},
+            True,
+        ),
+        (
+            {"facility": "Hôpital Charles-LeMoyne", "city": "Greenfield Park", "country": "Canada"},
+            True,
+        ),
+        (
+            {
+                "facility": "Princess Margaret",
+                "city": "Toronto",
+                "zip": "M5G 2M9",
+                "country": "Canada",
+            },
+            False,
+        ),
+        (
+            {"facility": "Tom Baker", "city": "Calgary", "state": "Alberta", "country": "Canada"},
+            False,
+        ),
+        ({"facility": "CHUM", "city": "Montréal", "state": "Quebec", "country": "Canada"}, True),
+        ({"facility": "Hôpital", "city": "Montréal", "state": "Québec"}, True),
+        (
+            {"facility": "Hôpital Foch", "city": "Suresnes", "zip": "92150", "country": "France"},
+            False,
+        ),
+        ({"facility": "Ottawa Hospital", "city": "Ottawa", "country": "Canada"}, False),
+        ({"facility": "Hull", "city": "Gatineau", "zip": "j8y 6s5", "country": "Canada"}, True),
+    ],
+)
+def test_a_quebec_location_is_found_without_its_state(location, in_quebec):
+    assert ctgov.is_quebec(location) is in_quebec
