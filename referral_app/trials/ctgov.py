@@ -23,6 +23,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from referral_app.extensions import db
@@ -247,17 +248,35 @@ class ImportReport:
     def skipped(self) -> list[str]:
         return [bad.message() for bad in self.bad_studies]
 
-    def summary_lines(self) -> list[str]:
-        lines = [
-            f"Trials created: {self.created}, updated: {self.updated}, unchanged: {self.unchanged}",
-            f"Sites added: {self.sites_added}, sites updated: {self.sites_updated}",
-            f"Unmatched Quebec locations: {len(self.unmatched)}",
+    def counts(self) -> list[str]:
+        """The figures in words, in the current language, each with its plural."""
+        return [
+            ngettext("%(num)d trial created", "%(num)d trials created", self.created),
+            ngettext("%(num)d trial updated", "%(num)d trials updated", self.updated),
+            ngettext("%(num)d trial unchanged", "%(num)d trials unchanged", self.unchanged),
+            ngettext("%(num)d site added", "%(num)d sites added", self.sites_added),
+            ngettext("%(num)d site updated", "%(num)d sites updated", self.sites_updated),
         ]
+
+    def summary_lines(self) -> list[str]:
+        """The command line's report (the web page shows the same ``counts``)."""
+        lines = ["; ".join(self.counts())]
+        lines.append(
+            ngettext(
+                "%(num)d Quebec location not matched to a centre",
+                "%(num)d Quebec locations not matched to a centre",
+                len(self.unmatched),
+            )
+        )
         lines += [f"  - {item}" for item in self.unmatched]
         if self.bad_studies:
-            lines.append(f"Studies skipped: {len(self.bad_studies)}")
+            lines.append(
+                ngettext(
+                    "%(num)d study left out", "%(num)d studies left out", len(self.bad_studies)
+                )
+            )
         if self.warnings:
-            lines.append(f"Warnings: {len(self.warnings)}")
+            lines.append(ngettext("%(num)d warning", "%(num)d warnings", len(self.warnings)))
             lines += [f"  - {item}" for item in self.warnings]
         return lines
 

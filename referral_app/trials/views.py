@@ -447,16 +447,7 @@ def import_ctgov():
             flash(_("The file could not be imported: %(error)s", error=str(error)), "danger")
         else:
             if _commit_or_explain():
-                flash(
-                    _(
-                        "Import done: %(created)d created, %(updated)d updated, "
-                        "%(sites)d sites added.",
-                        created=report.created,
-                        updated=report.updated,
-                        sites=report.sites_added,
-                    ),
-                    "success",
-                )
+                flash(_("Import done: %(counts)s.", counts="; ".join(report.counts())), "success")
             else:
                 report = None
     return render_template("trials/import.html", form=form, report=report)

@@ -140,14 +140,14 @@ def test_cli_command_prints_a_summary(network, runner, db):
     assert "Skipped study #3: protocolSection.identificationModule.nctId 'NOT-AN-NCT'" in (
         result.output
     )
-    assert "Trials created: 2, updated: 0" in result.output
-    assert "Sites added: 4" in result.output
-    assert "Unmatched Quebec locations: 1" in result.output
+    assert "2 trials created; 0 trials updated" in result.output
+    assert "4 sites added" in result.output
+    assert "1 Quebec location not matched to a centre" in result.output  # singular
     assert "Clinique Privée Imaginaire" in result.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Trial.id))) == 2
     again = runner.invoke(args=["import-ctgov", str(SAMPLE)])
-    assert "Trials created: 0, updated: 0, unchanged: 2" in again.output
+    assert "0 trials created; 0 trials updated; 2 trials unchanged" in again.output
     bad = runner.invoke(args=["import-ctgov", str(SAMPLE), "--community", "nope"])
     assert bad.exit_code != 0 and "Unknown community" in bad.output
 

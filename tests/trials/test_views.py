@@ -219,7 +219,7 @@ def test_admin_imports_a_file_through_the_web(client, login, network, db):
             content_type="multipart/form-data",
         )
     assert response.status_code == 200
-    assert "Trials created: 2" in response.text
+    assert "2 trials created" in response.text
     assert "Clinique Privée Imaginaire" in response.text
     assert db.session.scalar(select(Trial).where(Trial.nct_number == "NCT05000001")) is not None
 
