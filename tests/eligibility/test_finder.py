@@ -143,3 +143,13 @@ def test_the_page_finds_and_one_click_starts_a_referral_with_the_summary(
         {"gene": "EGFR", "alteration": "EX19DEL", "status": "positive"}
     ]
     assert draft.identifiers_encrypted is None  # the finder needs no identifiers
+
+
+def test_the_finder_is_reachable_from_home_and_the_new_referral_page(client, login, cast, db):
+    db.session.commit()
+    login(cast.referring["coordinator"])
+    for path in ("/home", "/referrals/new"):
+        assert "data-finder-link" in client.get(path).get_data(as_text=True), path
+    client.post("/logout")
+    login(cast.referring["manager"])  # not clinical: no finder
+    assert "data-finder-link" not in client.get("/home").get_data(as_text=True)
