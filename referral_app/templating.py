@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         nav_items=nav_items,
         site_unverified=_site_unverified,
         percent=percent,
+        eligibility_sections=_eligibility_sections,
     )
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
@@ -29,6 +30,12 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def _eligibility_sections(text: str | None) -> dict[str, list[str]]:
+    from referral_app.trials.ctgov import eligibility_sections
+
+    return eligibility_sections(text)
 
 
 def _site_unverified(site) -> bool:

@@ -32,7 +32,9 @@ from referral_app.models import Centre, Community, Phase, SiteStatus, Trial, Tri
 from referral_app.trials import services
 from referral_app.validators import NCT_PATTERN
 
-ELIGIBILITY_MAX_CHARS = 1200
+# A registry's eligibility is kept whole (issue 15: 4,222 characters were cut to 1,196);
+# this bound only stops a runaway record.
+ELIGIBILITY_MAX_CHARS = 20_000
 
 OVERALL_STATUS: dict[str, TrialStatus] = {
     "NOT_YET_RECRUITING": TrialStatus.UPCOMING,
@@ -373,9 +375,16 @@ def map_phase(phases: list[str] | None) -> Phase:
     return Phase.NA
 
 
+# ClinicalTrials.gov writes eligibility in Markdown: ``\>`` is a ">" that is not a quote.
+MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=~|^])")
+
+
 def brief_eligibility(text: str | None, limit: int = ELIGIBILITY_MAX_CHARS) -> str:
-    """Non-empty lines, whitespace collapsed, cut at a line end before ``limit``."""
-    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    """Non-empty lines, whitespace collapsed, Markdown's backslash escapes undone, cut
+    at a line end before ``limit`` (20,000 characters: in practice, never)."""
+    lines = [
+        " ".join(MARKDOWN_ESCAPE.sub(r"\1", line).split()) for line in (text or "").splitlines()
+    ]
     lines = [line for line in lines if line]
     kept: list[str] = []
     size = 0
@@ -389,6 +398,38 @@ def brief_eligibility(text: str | None, limit: int = ELIGIBILITY_MAX_CHARS) -> s
         kept.append(line)
         size += len(line) + 1
     return "\n".join(kept)
+
+
+# Headings as ``normalise`` leaves them ("Inclusion Criteria:", "**Critères d'exclusion**").
+_HEADINGS = {
+    "inclusion": "inclusion",
+    "inclusion criteria": "inclusion",
+    "criteres d inclusion": "inclusion",
+    "exclusion": "exclusion",
+    "exclusion criteria": "exclusion",
+    "criteres d exclusion": "exclusion",
+}
+_BULLET = re.compile(r"^\s*(?:[*\-•]|\d+[.)])\s+")
+
+
+def eligibility_sections(text: str | None) -> dict[str, list[str]]:
+    """A registry's eligibility as items: ``inclusion``, ``exclusion``, and ``other``
+    (lines before any heading). Headings are "Inclusion Criteria", "Exclusion
+    Criteria" (or their French), with or without Markdown; bullets and numbers go."""
+    sections: dict[str, list[str]] = {"inclusion": [], "exclusion": [], "other": []}
+    current = "other"
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        heading = _HEADINGS.get(normalise(line))
+        if heading:
+            current = heading
+            continue
+        item = _BULLET.sub("", line).strip()
+        if item:
+            sections[current].append(item)
+    return sections
 
 
 @dataclass

@@ -65,7 +65,7 @@ class TrialForm(BaseForm):
     biomarkers = StringField(_l("Biomarkers"), validators=[Optional(), Length(max=300)])
     conditions = TextAreaField(_l("Conditions"), validators=[Optional(), Length(max=5000)])
     eligibility_summary = TextAreaField(
-        _l("Key eligibility criteria"), validators=[Optional(), Length(max=5000)]
+        _l("Eligibility criteria"), validators=[Optional(), Length(max=20_000)]
     )
     is_niche = BooleanField(_l("Niche trial (one recruiting centre per region)"))
     required_documents = SelectMultipleField(

@@ -199,3 +199,48 @@ def test_cli_command_prints_a_summary(network, runner, db):
 )
 def test_a_quebec_location_is_found_without_its_state(location, in_quebec):
     assert ctgov.is_quebec(location) is in_quebec
+
+
+# The shape ClinicalTrials.gov API v2 gives ``eligibilityCriteria``: Markdown, with
+# headings, bullets and backslash escapes, often several thousand characters.
+REGISTRY_ELIGIBILITY = (
+    "Inclusion Criteria:\n\n"
+    "* Histologically confirmed non-small cell lung cancer\n"
+    "* Age \\>= 18 years\n"
+    "* Absolute neutrophil count \\> 1.5 x 10\\^9/L\n"
+    + "".join(f"* Inclusion item {n} with enough words to make the text long\n" for n in range(70))
+    + "\nExclusion Criteria:\n\n"
+    "* Symptomatic brain metastases\n"
+    "1. Prior treatment with a KRAS G12C inhibitor\n"
+)
+
+
+def test_eligibility_is_kept_whole_unescaped_and_split():
+    assert len(REGISTRY_ELIGIBILITY) > 4000
+    kept = ctgov.brief_eligibility(REGISTRY_ELIGIBILITY)
+    assert "Inclusion item 69" in kept and "KRAS G12C inhibitor" in kept  # not cut
+    assert "Age >= 18 years" in kept and "\\>" not in kept and "10^9" in kept
+    parts = ctgov.eligibility_sections(kept)
+    assert parts["inclusion"][:2] == [
+        "Histologically confirmed non-small cell lung cancer",
+        "Age >= 18 years",
+    ]
+    assert len(parts["inclusion"]) == 73
+    assert parts["exclusion"] == [
+        "Symptomatic brain metastases",
+        "Prior treatment with a KRAS G12C inhibitor",
+    ]
+    assert parts["other"] == []
+
+
+def test_the_trial_pages_show_inclusion_and_exclusion_items(client, login, make, db):
+    trial = make.trial(eligibility_summary=ctgov.brief_eligibility(REGISTRY_ELIGIBILITY))
+    make.site(trial, make.centre())
+    user = make.user()
+    db.session.commit()
+    public = client.get(f"/directory/{trial.id}").get_data(as_text=True)
+    assert 'data-eligibility="inclusion"' in public and 'data-eligibility="exclusion"' in public
+    assert "Age &gt;= 18 years" in public
+    login(user)
+    page = client.get(f"/trials/{trial.id}").get_data(as_text=True)
+    assert page.count("<li>", page.index('data-eligibility="exclusion"')) >= 2
