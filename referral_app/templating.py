@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         site_unverified=_site_unverified,
         percent=percent,
         eligibility_sections=_eligibility_sections,
+        registry_status_label=_registry_status_label,
     )
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
@@ -36,6 +37,12 @@ def _eligibility_sections(text: str | None) -> dict[str, list[str]]:
     from referral_app.trials.ctgov import eligibility_sections
 
     return eligibility_sections(text)
+
+
+def _registry_status_label(raw: str | None) -> str:
+    from referral_app.trials.ctgov import registry_status_label
+
+    return registry_status_label(raw)
 
 
 def _site_unverified(site) -> bool:

@@ -63,6 +63,9 @@ class Trial(db.Model):
     # its number; 0 while the trial has none.
     criteria: Mapped[list[dict]] = mapped_column(sa.JSON, default=list, server_default="[]")
     eligibility_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The registry's own status (ClinicalTrials.gov ``overallStatus``) when imported:
+    # shown as the registry says it; ``status`` is what referrals obey.
+    registry_status: Mapped[str | None] = mapped_column(sa.String(30))
     # What full-text search reads (``eligibility.terms``), kept by the listener below.
     search_terms: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[TrialStatus] = mapped_column(
@@ -130,6 +133,7 @@ class TrialSite(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     slots_left: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    registry_status: Mapped[str | None] = mapped_column(sa.String(30))  # the location's
     confirmation_asked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     unverified_told_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     opened_on: Mapped[dt.date | None] = mapped_column(sa.Date)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from referral_app.extensions import db
 from referral_app.inputs import has_control_characters
+from referral_app.labels import label
 from referral_app.models import Centre, Community, Phase, SiteStatus, Trial, TrialStatus
 from referral_app.trials import services
 from referral_app.validators import NCT_PATTERN
@@ -48,6 +49,28 @@ OVERALL_STATUS: dict[str, TrialStatus] = {
     "WITHDRAWN": TrialStatus.CLOSED,
     "NO_LONGER_AVAILABLE": TrialStatus.CLOSED,
 }
+
+# The registry's statuses in words (study and location statuses share them).
+REGISTRY_STATUS_LABELS: dict[str, Any] = {
+    "NOT_YET_RECRUITING": _l("Not yet recruiting"),
+    "RECRUITING": _l("Recruiting"),
+    "ENROLLING_BY_INVITATION": _l("Enrolling by invitation (not open to referrals)"),
+    "ACTIVE_NOT_RECRUITING": _l("Active, not recruiting"),
+    "SUSPENDED": _l("Suspended"),
+    "TEMPORARILY_NOT_AVAILABLE": _l("Temporarily not available"),
+    "COMPLETED": _l("Completed"),
+    "TERMINATED": _l("Terminated"),
+    "WITHDRAWN": _l("Withdrawn"),
+    "NO_LONGER_AVAILABLE": _l("No longer available"),
+}
+
+
+def registry_status_label(raw: str | None) -> str:
+    """The registry's status in the reader's language (the code itself when unknown)."""
+    if not raw:
+        return "—"
+    return str(REGISTRY_STATUS_LABELS.get(raw.upper(), raw))
+
 
 LOCATION_STATUS: dict[str, SiteStatus] = {
     "NOT_YET_RECRUITING": SiteStatus.UPCOMING,
@@ -616,8 +639,17 @@ def _import_one(
     trial = db.session.scalar(select(Trial).where(Trial.nct_number == record.nct_number))
     if record.status is None:
         report.warnings.append(
-            f"{record.nct_number}: status {record.raw_status or '(none)'} not mapped; "
-            + ("kept as is" if trial else "imported as upcoming")
+            _(
+                "%(nct)s: the registry status %(status)s is not known; kept as it was.",
+                nct=record.nct_number,
+                status=record.raw_status or "—",
+            )
+            if trial
+            else _(
+                "%(nct)s: the registry status %(status)s is not known; imported as upcoming.",
+                nct=record.nct_number,
+                status=record.raw_status or "—",
+            )
         )
     if trial is None:
         trial = services.create_trial(_new_trial_data(record, community_id), actor_id=actor_id)
@@ -628,6 +660,7 @@ def _import_one(
             report.updated += 1
         else:
             report.unchanged += 1
+    trial.registry_status = record.raw_status or None
     report.trial_ids.append(trial.id)
     _import_sites(trial, record, matcher, report, actor_id)
 
@@ -658,8 +691,14 @@ def _update_trial(
     status = record.status or trial.status
     if status != trial.status and status not in services.TRIAL_TRANSITIONS[trial.status]:
         report.warnings.append(
-            f"{trial.nct_number}: registry says {record.raw_status}, but a "
-            f"{trial.status.value} trial cannot become {status.value}; status kept"
+            _(
+                "%(nct)s: the registry says %(registry)s, but a trial that is %(now)s "
+                "cannot become %(new)s; its status is kept.",
+                nct=trial.nct_number,
+                registry=registry_status_label(record.raw_status),
+                now=label("trial_status", trial.status),
+                new=label("trial_status", status),
+            )
         )
         status = trial.status
     data = services.TrialData(
@@ -703,6 +742,8 @@ def _import_sites(
         raw = str(location.get("status") or "").upper()
         status = LOCATION_STATUS.get(raw, default_status)
         _import_site(trial, centre, status, location, report, actor_id)
+        site = next(s for s in trial.sites if s.centre_id == centre.id)
+        site.registry_status = raw or None
 
 
 def _default_site_status(status: TrialStatus | None) -> SiteStatus:
@@ -735,8 +776,14 @@ def _import_site(
         )
         if holder is not None:
             report.warnings.append(
-                f"{trial.nct_number}: {centre.short_name} kept as upcoming, niche trial "
-                f"already recruiting at {holder.centre.short_name} in {centre.region.name}"
+                _(
+                    "%(nct)s: %(centre)s kept as upcoming: this niche trial already "
+                    "recruits at %(holder)s in %(region)s.",
+                    nct=trial.nct_number,
+                    centre=centre.short_name,
+                    holder=holder.centre.short_name,
+                    region=centre.region.name,
+                )
             )
             status = SiteStatus.UPCOMING if site is None else site.status
     if site is None:
@@ -748,8 +795,13 @@ def _import_site(
         return
     if status not in services.SITE_TRANSITIONS[site.status]:
         report.warnings.append(
-            f"{trial.nct_number}: {centre.short_name} is {site.status.value}; "
-            f"the registry's {status.value} was not applied"
+            _(
+                "%(nct)s: %(centre)s is %(now)s; the registry's %(new)s was not applied.",
+                nct=trial.nct_number,
+                centre=centre.short_name,
+                now=label("site_status", site.status),
+                new=label("site_status", status),
+            )
         )
         return
     services.set_site_status(site, status, actor_id=actor_id)

@@ -244,3 +244,27 @@ def test_the_trial_pages_show_inclusion_and_exclusion_items(client, login, make,
     login(user)
     page = client.get(f"/trials/{trial.id}").get_data(as_text=True)
     assert page.count("<li>", page.index('data-eligibility="exclusion"')) >= 2
+
+
+def test_enrolling_by_invitation_is_shown_but_not_open_to_referrals(
+    network, client, login, make, db
+):
+    study = json.loads(SAMPLE.read_text())["studies"][0]
+    study["protocolSection"]["statusModule"]["overallStatus"] = "ENROLLING_BY_INVITATION"
+    for location in study["protocolSection"]["contactsLocationsModule"]["locations"]:
+        location["status"] = "ENROLLING_BY_INVITATION"
+    report = ctgov.import_studies({"studies": [study]}, community_slug="thoracic")
+    db.session.commit()
+    trial = db.session.get(Trial, report.trial_ids[0])
+    assert trial.status == TrialStatus.CLOSED  # no referral to it
+    assert trial.registry_status == "ENROLLING_BY_INVITATION"
+    assert trial.sites and {s.registry_status for s in trial.sites} == {"ENROLLING_BY_INVITATION"}
+    assert {s.status for s in trial.sites} == {SiteStatus.CLOSED}
+    every = set(ctgov.OVERALL_STATUS) | set(ctgov.LOCATION_STATUS)
+    assert every <= set(ctgov.REGISTRY_STATUS_LABELS)  # every status has words
+    user = make.user()
+    db.session.commit()
+    login(user)
+    page = client.get(f"/trials/{trial.id}").get_data(as_text=True)
+    assert 'data-registry-status="ENROLLING_BY_INVITATION"' in page
+    assert "Enrolling by invitation" in page or "Recrutement sur invitation" in page
