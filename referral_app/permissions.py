@@ -283,6 +283,7 @@ ROUTES: dict[str, Access] = {
     "trials.create": MANAGE_TRIALS,
     "trials.edit": MANAGE_TRIALS,
     "trials.import_ctgov": MANAGE_TRIALS,
+    "trials.map_facility": MANAGE_TRIALS,
     "trials.add_site": OPEN_SITE,
     "eligibility.finder_page": FILE_REFERRAL,
     "eligibility.start_referral": FILE_REFERRAL,

@@ -33,7 +33,7 @@ from referral_app.models.report import (
     ReportTrialMonth,
 )
 from referral_app.models.session import RecoveryCode, UserSession
-from referral_app.models.trial import Trial, TrialSite, site_intake_contacts
+from referral_app.models.trial import FacilityAlias, Trial, TrialSite, site_intake_contacts
 from referral_app.models.user import ApiToken, User
 from referral_app.workflow.states import ReferralState
 
@@ -49,6 +49,7 @@ __all__ = [
     "EmailMode",
     "ExportJob",
     "ExportStatus",
+    "FacilityAlias",
     "IdempotencyKey",
     "JoinRequest",
     "JoinRequestStatus",

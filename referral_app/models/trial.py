@@ -148,3 +148,20 @@ class TrialSite(db.Model):
     @property
     def is_recruiting(self) -> bool:
         return self.status == SiteStatus.RECRUITING and self.trial.status == TrialStatus.RECRUITING
+
+
+class FacilityAlias(db.Model):
+    """A registry's facility name, normalised (``trials.ctgov.normalise``), for a centre:
+    admins map an unmatched Quebec location once and later imports match it."""
+
+    __tablename__ = "facility_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    centre: Mapped[Centre] = relationship()

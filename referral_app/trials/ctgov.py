@@ -26,10 +26,19 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
+from referral_app import audit
 from referral_app.extensions import db
 from referral_app.inputs import has_control_characters
 from referral_app.labels import label
-from referral_app.models import Centre, Community, Phase, SiteStatus, Trial, TrialStatus
+from referral_app.models import (
+    Centre,
+    Community,
+    FacilityAlias,
+    Phase,
+    SiteStatus,
+    Trial,
+    TrialStatus,
+)
 from referral_app.trials import services
 from referral_app.validators import NCT_PATTERN
 
@@ -266,6 +275,8 @@ class ImportReport:
     sites_updated: int = 0
     bad_studies: list[BadStudy] = field(default_factory=list)  # studies we could not read
     unmatched: list[str] = field(default_factory=list)  # Quebec locations with no centre
+    # The same, as (facility, city) once each: what an admin maps to a centre.
+    unmatched_facilities: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     trial_ids: list[int] = field(default_factory=list)
 
@@ -560,7 +571,15 @@ def is_quebec(location: dict[str, Any]) -> bool:
 class CentreMatcher:
     """Finds our centre for a facility: exact name, alias, then a city with one centre."""
 
-    def __init__(self, centres: list[Centre]):
+    def __init__(self, centres: list[Centre], remembered: dict[str, int] | None = None):
+        """``remembered``: the admins' aliases (normalised facility name -> centre id),
+        matched whole before the built-in ones."""
+        by_id = {c.id: c for c in centres}
+        self.remembered = {
+            alias: by_id[centre_id]
+            for alias, centre_id in (remembered or {}).items()
+            if centre_id in by_id
+        }
         self.by_short = {normalise(c.short_name): c for c in centres}
         self.by_name = {normalise(c.name): c for c in centres}
         by_city: dict[str, list[Centre]] = {}
@@ -575,6 +594,8 @@ class CentreMatcher:
 
     def match(self, facility: str | None, city: str | None) -> Centre | None:
         name = normalise(facility)
+        if name in self.remembered:
+            return self.remembered[name]
         if name in self.by_name:
             return self.by_name[name]
         if name in self.by_short:
@@ -588,6 +609,22 @@ class CentreMatcher:
                 return centre
         candidates = self.by_city.get(normalise(city), [])
         return candidates[0] if len(candidates) == 1 else None
+
+
+def remember_alias(facility: str, centre: Centre, actor_id: int | None) -> FacilityAlias:
+    """Map a registry facility name to a centre for every later import; the caller commits."""
+    alias = normalise(facility)[:200]
+    if not alias:
+        raise ValueError(_("A facility name is needed."))
+    row = db.session.scalar(select(FacilityAlias).where(FacilityAlias.alias == alias))
+    if row is None:
+        row = FacilityAlias(alias=alias, centre=centre, created_by_id=actor_id)
+        db.session.add(row)
+    else:
+        row.centre = centre
+    db.session.flush()
+    audit.record("map_facility", "centre", centre.id, user_id=actor_id, alias=alias)
+    return row
 
 
 # ---------------------------------------------------------------------------
@@ -605,7 +642,8 @@ def import_studies(
     community_id = _community_id(community_slug)
     studies = load_studies(source)
     matcher = CentreMatcher(
-        list(db.session.scalars(select(Centre).where(Centre.is_active.is_(True))))
+        list(db.session.scalars(select(Centre).where(Centre.is_active.is_(True)))),
+        dict(db.session.execute(select(FacilityAlias.alias, FacilityAlias.centre_id)).all()),
     )
     report = ImportReport()
     for position, study in enumerate(studies, start=1):
@@ -735,6 +773,8 @@ def _import_sites(
         centre = matcher.match(facility, city)
         if centre is None:
             report.unmatched.append(f"{record.nct_number}: {facility or '?'} ({city or '?'})")
+            if facility and (facility, city) not in report.unmatched_facilities:
+                report.unmatched_facilities.append((facility, city))
             continue
         if centre.id in seen:
             continue  # two locations of one centre (e.g. two pavilions)

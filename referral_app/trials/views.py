@@ -450,4 +450,36 @@ def import_ctgov():
                 flash(_("Import done: %(counts)s.", counts="; ".join(report.counts())), "success")
             else:
                 report = None
-    return render_template("trials/import.html", form=form, report=report)
+    return render_template(
+        "trials/import.html", form=form, report=report, centres=_active_centres()
+    )
+
+
+def _active_centres() -> list[Centre]:
+    return list(
+        db.session.scalars(select(Centre).where(Centre.is_active.is_(True)).order_by(Centre.name))
+    )
+
+
+@bp.route("/import/aliases", methods=["POST"])
+@login_required
+def map_facility():
+    """One click from the import report: this facility name is this centre, from now on."""
+    if not permissions.can_manage_trials(current_user):
+        abort(403)
+    facility = (request.form.get("facility") or "").strip()[:300]
+    centre = db.session.get(Centre, request.form.get("centre_id", type=int) or 0)
+    if centre is None or not facility:
+        flash(_("Choose a centre for the facility."), "danger")
+        return redirect(url_for("trials.import_ctgov"))
+    ctgov.remember_alias(facility, centre, current_user.id)
+    db.session.commit()
+    flash(
+        _(
+            "%(facility)s is %(centre)s from now on; import the file again to add the site.",
+            facility=facility,
+            centre=centre.short_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("trials.import_ctgov"))

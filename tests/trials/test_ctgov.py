@@ -268,3 +268,27 @@ def test_enrolling_by_invitation_is_shown_but_not_open_to_referrals(
     page = client.get(f"/trials/{trial.id}").get_data(as_text=True)
     assert 'data-registry-status="ENROLLING_BY_INVITATION"' in page
     assert "Enrolling by invitation" in page or "Recrutement sur invitation" in page
+
+
+def test_an_unmatched_location_is_mapped_once_and_matched_next_time(
+    network, client, login, make, db
+):
+    report = ctgov.import_studies(SAMPLE, community_slug="thoracic")
+    db.session.commit()
+    assert report.unmatched_facilities == [("Clinique Privée Imaginaire", "Montréal")]
+    admin = make.user(role="admin")
+    db.session.commit()
+    login(admin)
+    centre_id = _trial(db, "NCT05000001").sites[0].centre_id
+    answer = client.post(
+        "/trials/import/aliases",
+        data={"facility": "CLINIQUE PRIVEE imaginaire", "centre_id": centre_id},
+    )
+    assert answer.status_code == 302
+    again = ctgov.import_studies(SAMPLE, community_slug="thoracic")
+    db.session.commit()
+    assert again.unmatched == [] and again.unmatched_facilities == []
+    assert (
+        client.post("/trials/import/aliases", data={"facility": "", "centre_id": 0}).status_code
+        == 302
+    )
