@@ -133,6 +133,14 @@ def can_edit_eligibility(user: User, trial: Trial) -> bool:
     return user.role in INTAKE_ROLES and any(s.centre_id == user.centre_id for s in trial.sites)
 
 
+def can_review_trial(user: User, trial: Trial) -> bool:
+    """Who publishes an imported study: admins and the leader of its community."""
+    if is_admin(user):
+        return True
+    community = trial.community
+    return user.is_authenticated and community is not None and community.leader_id == user.id
+
+
 def can_review_watchlist(user: User, referral: Referral) -> bool:
     """The referring centre's clinical staff keep its watchlist."""
     return is_clinical(user) and user.centre_id == referral.referring_centre_id
@@ -221,6 +229,7 @@ DEV_MAILBOX = Access(_dev_mailbox, refused=404)
 CLINICAL = Access(lambda user, _t: is_clinical(user))
 EDIT_ELIGIBILITY = Access(can_edit_eligibility, "trial")
 WATCHLIST = Access(can_review_watchlist, "referral", refused=404)
+REVIEW_TRIAL = Access(lambda user, trial: can_review_trial(user, trial), "trial")
 
 ROUTES: dict[str, Access] = {
     "static": PUBLIC,
@@ -284,6 +293,7 @@ ROUTES: dict[str, Access] = {
     "trials.edit": MANAGE_TRIALS,
     "trials.import_ctgov": MANAGE_TRIALS,
     "trials.map_facility": MANAGE_TRIALS,
+    "trials.publish": REVIEW_TRIAL,
     "trials.add_site": OPEN_SITE,
     "eligibility.finder_page": FILE_REFERRAL,
     "eligibility.start_referral": FILE_REFERRAL,

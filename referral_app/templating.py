@@ -24,6 +24,8 @@ def register(app: Flask) -> None:
         percent=percent,
         eligibility_sections=_eligibility_sections,
         registry_status_label=_registry_status_label,
+        review_flags=_review_flags,
+        review_flag_label=_review_flag_label,
     )
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
@@ -43,6 +45,18 @@ def _registry_status_label(raw: str | None) -> str:
     from referral_app.trials.ctgov import registry_status_label
 
     return registry_status_label(raw)
+
+
+def _review_flags(trial) -> list[str]:
+    from referral_app.trials.review import flags
+
+    return flags(trial)
+
+
+def _review_flag_label(code: str) -> str:
+    from referral_app.trials.review import FLAGS
+
+    return str(FLAGS.get(code, code))
 
 
 def _site_unverified(site) -> bool:

@@ -31,6 +31,7 @@ from referral_app.models import (
     User,
     fulltext,
 )
+from referral_app.trials.review import published_clause
 from referral_app.workflow.guards import site_refusal
 
 DEFAULT_LIMIT = 25
@@ -91,7 +92,11 @@ def _candidates(user: User | None, query: str, include_own_centre: bool) -> Sele
         )
         .join(Trial, Trial.id == TrialSite.trial_id)
         .join(Centre, Centre.id == TrialSite.centre_id)
-        .where(TrialSite.status == SiteStatus.RECRUITING, Trial.status == TrialStatus.RECRUITING)
+        .where(
+            TrialSite.status == SiteStatus.RECRUITING,
+            Trial.status == TrialStatus.RECRUITING,
+            published_clause(),  # as the referral's ``site_refusal`` reads it
+        )
     )
     if user is not None and user.centre_id and not include_own_centre:
         stmt = stmt.where(TrialSite.centre_id != user.centre_id)

@@ -63,6 +63,9 @@ class Trial(db.Model):
     # its number; 0 while the trial has none.
     criteria: Mapped[list[dict]] = mapped_column(sa.JSON, default=list, server_default="[]")
     eligibility_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # True while an imported study awaits review (``trials.review``): not announced,
+    # not public, not referable until a person publishes it.
+    awaiting_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The registry's own status (ClinicalTrials.gov ``overallStatus``) when imported:
     # shown as the registry says it; ``status`` is what referrals obey.
     registry_status: Mapped[str | None] = mapped_column(sa.String(30))
@@ -86,6 +89,10 @@ class Trial(db.Model):
     @property
     def label(self) -> str:
         return f"{self.acronym} ({self.nct_number})" if self.acronym else self.nct_number
+
+    @property
+    def is_published(self) -> bool:
+        return not self.awaiting_review
 
 
 @sa.event.listens_for(Trial, "before_insert")

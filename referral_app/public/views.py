@@ -32,6 +32,7 @@ from referral_app.models import (
     TrialStatus,
     User,
 )
+from referral_app.trials import review
 from referral_app.trials.search import trial_query
 from referral_app.trials.views import page_number, search_form_and_filters, sites_by_region
 
@@ -204,7 +205,11 @@ def directory():
 def trial(trial_id: int):
     trial = db.session.scalar(
         select(Trial)
-        .where(Trial.id == trial_id, Trial.status.in_(PUBLIC_TRIAL_STATUSES))
+        .where(
+            Trial.id == trial_id,
+            Trial.status.in_(PUBLIC_TRIAL_STATUSES),
+            review.published_clause(),
+        )
         .options(
             joinedload(Trial.community), selectinload(Trial.sites).joinedload(TrialSite.centre)
         )

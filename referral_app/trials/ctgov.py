@@ -690,7 +690,9 @@ def _import_one(
             )
         )
     if trial is None:
-        trial = services.create_trial(_new_trial_data(record, community_id), actor_id=actor_id)
+        trial = services.create_trial(
+            _new_trial_data(record, community_id), actor_id=actor_id, published=False
+        )
         report.created += 1
     else:
         changes = _update_trial(trial, record, community_id, report, actor_id)

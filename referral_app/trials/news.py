@@ -93,6 +93,8 @@ def announce_trial(trial: Trial, event: str, *, actor_id: int | None = None) -> 
 
     Returns the number of outbox rows written. Each event is told once per trial.
     """
+    if not trial.is_published:
+        return 0  # told when published (``trials.review``)
     kind = TRIAL_EVENTS[event]
     context = {"event": event, **trial_context(trial)}
     return _queue_for_members(trial, kind, context, f"trial-news:{trial.id}:{event}", actor_id)
@@ -104,6 +106,8 @@ def announce_site(site: TrialSite, event: str, *, actor_id: int | None = None) -
     The dedupe key carries the day, so a site that reopens later is announced again
     while a double click (or a re-import the same day) is not.
     """
+    if not site.trial.is_published:
+        return 0  # told when published (``trials.review``)
     kind = SITE_EVENTS[event]
     trial = site.trial
     context = {

@@ -17,6 +17,7 @@ from referral_app.models import (
     TrialStatus,
     fulltext,
 )
+from referral_app.trials.review import published_clause
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class TrialFilters:
     tumour_site: str | None = None
     recruiting_only: bool = False  # trial recruiting and at least one recruiting site
     exclude_centre_id: int | None = None  # with recruiting_only: a site at another centre
+    include_unpublished: bool = False  # studies awaiting review (admins' catalogue)
 
 
 def _recruiting_site_clause(filters: TrialFilters):
@@ -43,6 +45,8 @@ def _recruiting_site_clause(filters: TrialFilters):
 def trial_query(filters: TrialFilters) -> Select:
     """A ``select(Trial)`` with the filters applied, ordered by acronym; sites preloaded."""
     stmt = select(Trial).options(selectinload(Trial.sites).joinedload(TrialSite.centre))
+    if not filters.include_unpublished:
+        stmt = stmt.where(published_clause())
     text_match = fulltext.matching(Trial.id, filters.q, db.session.get_bind().dialect.name)
     if text_match is not None:
         stmt = stmt.where(text_match)

@@ -176,11 +176,19 @@ def check_trial_transition(old: TrialStatus, new: TrialStatus) -> None:
         )
 
 
-def create_trial(data: TrialData, *, actor_id: int | None = None) -> Trial:
-    """Add a trial; members of its community hear about it when upcoming or recruiting."""
+def create_trial(data: TrialData, *, actor_id: int | None = None, published: bool = True) -> Trial:
+    """Add a trial; members of its community hear about it when upcoming or recruiting.
+
+    ``published=False``: an import awaiting review (``trials.review``), told nobody.
+    """
     _check_nct_unique(data.nct_number)
     _check_community(data.community_id)
-    trial = Trial(**data.fields(), status=data.status, source=data.source)
+    trial = Trial(
+        **data.fields(),
+        status=data.status,
+        source=data.source,
+        awaiting_review=not published,
+    )
     db.session.add(trial)
     db.session.flush()
     audit.record(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -27,7 +28,7 @@ from referral_app.models import (
     User,
 )
 from referral_app.templating import add_nav_item
-from referral_app.trials import confirmation, ctgov, services
+from referral_app.trials import confirmation, ctgov, review, services
 from referral_app.trials import coverage as niche
 from referral_app.trials.forms import (
     ImportForm,
@@ -136,6 +137,8 @@ def sites_by_region(sites: list[TrialSite]) -> list[tuple[str, list[TrialSite]]]
 @login_required
 def index():
     form, filters = search_form_and_filters(request.args, current_language_code())
+    if permissions.can_manage_trials(current_user):  # admins review what awaits
+        filters = replace(filters, include_unpublished=True)
     stmt = trial_query(filters).options(joinedload(Trial.community))
     page = db.paginate(
         stmt, page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False
@@ -177,6 +180,7 @@ def detail(trial_id: int):
         groups=sites_by_region(trial.sites),
         can_edit=permissions.can_manage_trials(current_user),
         can_add_site=can_add_site,
+        can_review=permissions.can_review_trial(current_user, trial),
     )
 
 
@@ -369,6 +373,26 @@ def edit_site(site_id: int):
 # ---------------------------------------------------------------------------
 # Niche coverage
 # ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:trial_id>/publish", methods=["POST"])
+@login_required
+def publish(trial_id: int):
+    """Publish an imported study after review (admins, the community's leader)."""
+    trial = _load_trial(trial_id)
+    if not permissions.can_review_trial(current_user, trial):
+        abort(403)
+    if trial.is_published:
+        flash(_("This trial is already published."), "info")
+        return redirect(url_for("trials.detail", trial_id=trial_id))
+    try:
+        review.publish(trial, current_user, override=request.form.get("override") == "yes")
+    except review.FlagsNotOverridden:
+        flash(_("Tick the box to publish despite the warnings shown."), "danger")
+        return redirect(url_for("trials.detail", trial_id=trial_id))
+    db.session.commit()
+    flash(_("Published: the trial is announced, listed and open to referrals."), "success")
+    return redirect(url_for("trials.detail", trial_id=trial_id))
 
 
 @bp.route("/sites/<int:site_id>/confirm", methods=["GET", "POST"])

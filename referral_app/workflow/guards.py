@@ -31,6 +31,8 @@ def site_refusal(site: TrialSite, referring_centre_id: int) -> str | None:
     """Why a referral cannot target ``site`` now, or None."""
     if site.centre_id == referring_centre_id:
         return _("This site is at your own centre: refer only to another centre.")
+    if not site.trial.is_published:
+        return _("This trial awaits review before it can take referrals.")
     if site.trial.status != TrialStatus.RECRUITING:
         return _("This trial is not recruiting.")
     if site.status != SiteStatus.RECRUITING:

@@ -29,6 +29,8 @@ def test_import_open_site_news_niche_rule_and_public_pages(app, client, login, r
         is_niche=True,
     )
     assert edit.status_code == 302
+    # An import awaits review (issue 15): the admin publishes it.
+    assert client.post(f"/trials/{trial.id}/publish", data={"override": "yes"}).status_code == 302
     client.post("/logout")
 
     # A coordinator opens a recruiting site at their centre.

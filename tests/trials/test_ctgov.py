@@ -87,15 +87,62 @@ def test_import_respects_the_niche_rule(network, make, db):
     assert kras.is_niche  # local curation is kept
 
 
-def test_import_announces_new_trials_and_sites_to_the_community(network, db):
-    ctgov.import_studies(SAMPLE, community_slug="thoracic")
+def test_an_import_waits_for_review_and_is_announced_when_published(
+    network, client, login, make, db
+):
+    """Issue 15: imported studies were announced to every member and listed publicly
+    at once. Now nothing is told, listed or referable before a person publishes."""
+    from referral_app.trials import review
+
+    report = ctgov.import_studies(SAMPLE, community_slug="thoracic")
     db.session.commit()
+    assert db.session.scalar(select(func.count(Notification.id))) == 0  # told nobody
+    kras = _trial(db, "NCT05000001")
+    assert not kras.is_published and report.created == 2
+    assert client.get(f"/directory/{kras.id}").status_code == 404
+    assert kras.nct_number not in client.get("/directory").get_data(as_text=True)
+    site = next(s for s in kras.sites if s.status == SiteStatus.RECRUITING)
+    from referral_app.workflow.guards import site_refusal
+
+    assert "review" in site_refusal(site, make.centre().id)
+    assert review.flags(kras) == []  # a cancer study with Quebec sites: nothing to override
+    admin = make.user(role="admin")
+    db.session.commit()
+    login(admin)
+    page = client.get(f"/trials/{kras.id}").get_data(as_text=True)
+    assert "data-awaiting-review" in page
+    assert client.post(f"/trials/{kras.id}/publish").status_code == 302
+    db.session.expire_all()
+    assert kras.is_published
     templates = set(db.session.scalars(select(Notification.kind).distinct()))
-    assert templates == {
-        "trial_news_trial_recruiting",
-        "trial_news_trial_upcoming",
-        "trial_news_site_opened",
-    }
+    assert templates == {"trial_news_trial_recruiting", "trial_news_site_opened"}
+    assert client.get(f"/directory/{kras.id}").status_code == 200
+
+
+def test_a_study_outside_the_scope_needs_an_explicit_override(network, client, login, make, db):
+    study = json.loads(SAMPLE.read_text())["studies"][0]
+    ident = study["protocolSection"]["identificationModule"]
+    ident["nctId"], ident["briefTitle"] = "NCT05999999", "Swallowing therapy after stroke"
+    study["protocolSection"]["conditionsModule"]["conditions"] = ["Dysphagia"]
+    study["protocolSection"]["contactsLocationsModule"]["locations"] = [
+        {"facility": "Hôpital Foch", "city": "Suresnes", "country": "France"}
+    ]
+    ctgov.import_studies({"studies": [study]}, community_slug="thoracic")
+    admin = make.user(role="admin")
+    db.session.commit()
+    trial = _trial(db, "NCT05999999")
+    from referral_app.trials import review
+
+    assert review.flags(trial) == ["not_oncology", "no_quebec_site"]
+    login(admin)
+    page = client.get(f"/trials/{trial.id}").get_data(as_text=True)
+    assert 'data-flag="not_oncology"' in page and 'data-flag="no_quebec_site"' in page
+    client.post(f"/trials/{trial.id}/publish")  # no override ticked: refused
+    db.session.expire_all()
+    assert not trial.is_published
+    client.post(f"/trials/{trial.id}/publish", data={"override": "yes"})
+    db.session.expire_all()
+    assert trial.is_published
 
 
 @pytest.mark.parametrize(
