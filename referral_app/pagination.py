@@ -115,3 +115,24 @@ def keyset_page(
     items = rows[:per_page]
     next_cursor = encode_cursor(order.key_of(items[-1])) if more and items else None
     return KeysetPage(items, next_cursor, not after, total, capped)
+
+
+def in_id_batches(model, *conditions, batch_size: int):
+    """Rows of ``model`` matching ``conditions``, ``batch_size`` at a time by id.
+
+    For jobs that change every row (key rotations): each batch is read after the
+    caller has handled, and may have committed, the one before, so memory stays
+    flat and a committed batch is never read again.
+    """
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            select(model)
+            .where(*conditions, model.id > last_id)
+            .order_by(model.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            return
+        last_id = rows[-1].id
+        yield rows

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from referral_app import audit, permissions
 from referral_app.extensions import db
 from referral_app.models import Referral, User
+from referral_app.pagination import in_id_batches
 from referral_app.workflow.states import OPEN_STATES
 
 RAMQ_PATTERN = re.compile(r"^[A-Z]{4}\d{8}$")
@@ -189,16 +190,8 @@ def _rotate_kept_answers() -> int:
 def _rotate_referrals(batch_size: int) -> int:
     fernet = _fernet()
     changed = 0
-    last_id = 0
-    while True:
-        rows = db.session.scalars(
-            select(Referral)
-            .where(Referral.identifiers_encrypted.is_not(None), Referral.id > last_id)
-            .order_by(Referral.id)
-            .limit(batch_size)
-        ).all()
-        if not rows:
-            return changed
+    encrypted = Referral.identifiers_encrypted.is_not(None)
+    for rows in in_id_batches(Referral, encrypted, batch_size=batch_size):
         for referral in rows:
             try:
                 rotated = fernet.rotate(referral.identifiers_encrypted.encode()).decode()
@@ -213,8 +206,8 @@ def _rotate_referrals(batch_size: int) -> int:
                 .values(identifiers_encrypted=rotated)
             )
             changed += 1
-            last_id = referral.id
         db.session.expire_all()
+    return changed
 
 
 # -- Who sees them ----------------------------------------------------------

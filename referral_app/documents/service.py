@@ -43,6 +43,7 @@ from referral_app.enums import DocumentCategory
 from referral_app.extensions import db
 from referral_app.inputs import has_control_characters
 from referral_app.models import Document, Referral, ReferralEvent, User
+from referral_app.pagination import in_id_batches
 from referral_app.timeutil import utcnow
 from referral_app.workflow import engine
 from referral_app.workflow.errors import (
@@ -537,21 +538,13 @@ def rotate_all(batch_size: int = 50) -> int:
     copy of the database no longer open what the storage holds. Each batch
     commits; the old objects are deleted once the new ones are recorded.
     """
-    changed, last_id = 0, 0
-    while True:
-        rows = db.session.scalars(
-            select(Document)
-            .where(Document.purged_at.is_(None), Document.id > last_id)
-            .order_by(Document.id)
-            .limit(batch_size)
-        ).all()
-        if not rows:
-            return changed
+    changed = 0
+    for rows in in_id_batches(Document, Document.purged_at.is_(None), batch_size=batch_size):
         for document in rows:
             _reseal(document)
             changed += 1
-            last_id = document.id
         db.session.commit()
+    return changed
 
 
 def _reseal(document: Document) -> None:
