@@ -144,8 +144,11 @@ def test_database_backends_terminated_during_writes(
                 killed.extend(
                     conn.scalars(
                         sa.text(
+                            # This test's database only: another test's server may
+                            # run at the same time on the other xdist worker.
                             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE application_name = 'passerelle-web'"
+                            "WHERE application_name = 'passerelle-web' "
+                            "AND datname = current_database()"
                         )
                     )
                 )
@@ -214,15 +217,18 @@ def test_smtp_down_longer_than_the_retry_window(
     cast = Cast(make, db)
     smtp_sink.stop()
     count = 10
-    for _ in range(count):
-        assert _call(web, cast, "POST", "/api/v1/referrals", _new_referral(cast)) == 201
-    time.sleep(12)  # several capped retry windows
-    attempts = db.session.scalar(
-        sa.select(sa.func.min(Notification.attempts)).where(
-            Notification.channel == NotificationChannel.EMAIL
+    try:
+        for _ in range(count):
+            status = _call(web, cast, "POST", "/api/v1/referrals", _new_referral(cast))
+            assert status == 201, web.log()
+        time.sleep(12)  # several capped retry windows
+        attempts = db.session.scalar(
+            sa.select(sa.func.min(Notification.attempts)).where(
+                Notification.channel == NotificationChannel.EMAIL
+            )
         )
-    )
-    smtp_sink.restart()
+    finally:
+        smtp_sink.restart()  # the sink is shared by the session's other tests
     back = time.monotonic()
     wait_for(lambda: _delivered_once(smtp_sink, cast.intake_email, count), timeout=60)
     resumed = time.monotonic() - back

@@ -55,22 +55,30 @@ class SmtpSink:
         self.held = threading.Event()  # a conversation is being held
         self._release = threading.Event()
         self._lock = threading.Lock()
+        self.running = False
         self.controller = Controller(self, hostname="127.0.0.1", port=port)
 
     def start(self) -> SmtpSink:
         self.controller.start()
+        self.running = True
         return self
 
     def stop(self) -> None:
         self._release.set()
-        self.controller.stop()
+        if self.running:
+            self.controller.stop()
+        self.running = False
 
     def restart(self) -> None:
         """Listen again on the same port after ``stop()`` (an SMTP outage's end)."""
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        self.start()
 
     def reset(self) -> None:
+        """Forget what was received; listen again if a test left the server stopped
+        (the sink is shared by a session's tests: one failure must not fail the rest)."""
+        if not self.running:
+            self.restart()
         with self._lock:
             self.messages.clear()
             self.refused = 0
