@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         site_unverified=_site_unverified,
         percent=percent,
         eligibility_sections=_eligibility_sections,
+        biomarker_proposals=_biomarker_proposals,
         registry_status_label=_registry_status_label,
         review_flags=_review_flags,
         review_flag_label=_review_flag_label,
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _format_datetime
     app.jinja_env.filters["date"] = _format_date
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["registry_markdown"] = _registry_markdown
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -39,6 +41,20 @@ def _eligibility_sections(text: str | None) -> dict[str, list[str]]:
     from referral_app.trials.ctgov import eligibility_sections
 
     return eligibility_sections(text)
+
+
+def _registry_markdown(text: str | None):
+    from referral_app.trials.markdown import inline
+
+    return inline(text)
+
+
+def _biomarker_proposals(trial) -> list[str]:
+    """Biomarkers the registry names that the trial does not list yet (to accept)."""
+    from referral_app.trials.ctgov_details import proposed_biomarkers
+
+    listed = (trial.biomarkers or "").lower()
+    return [p for p in proposed_biomarkers(trial.registry_record or {}) if p.lower() not in listed]
 
 
 def _registry_status_label(raw: str | None) -> str:

@@ -69,6 +69,8 @@ class Trial(db.Model):
     # The registry's own status (ClinicalTrials.gov ``overallStatus``) when imported:
     # shown as the registry says it; ``status`` is what referrals obey.
     registry_status: Mapped[str | None] = mapped_column(sa.String(30))
+    # The registry's complete record as last imported (``trials.ctgov_details``).
+    registry_record: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     # What full-text search reads (``eligibility.terms``), kept by the listener below.
     search_terms: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[TrialStatus] = mapped_column(

@@ -28,7 +28,6 @@ from sqlalchemy import select
 
 from referral_app import audit
 from referral_app.extensions import db
-from referral_app.inputs import has_control_characters
 from referral_app.labels import label
 from referral_app.models import (
     Centre,
@@ -39,7 +38,11 @@ from referral_app.models import (
     Trial,
     TrialStatus,
 )
-from referral_app.trials import services
+from referral_app.trials import ctgov_details, services
+from referral_app.trials.ctgov_read import PROTOCOL, StudyError
+from referral_app.trials.ctgov_read import get as _get
+from referral_app.trials.ctgov_read import items as _items
+from referral_app.trials.ctgov_read import module as _module
 from referral_app.validators import NCT_PATTERN
 
 # A registry's eligibility is kept whole (issue 15: 4,222 characters were cut to 1,196);
@@ -190,69 +193,6 @@ class ImportFileError(ValueError):
     """The file is not a ClinicalTrials.gov studies export."""
 
 
-# What a study's value is, in words: "protocolSection is a list, not an object".
-KIND_NAMES: dict[str, Any] = {
-    "object": _l("an object"),
-    "list": _l("a list"),
-    "text": _l("a text"),
-    "number": _l("a number"),
-    "boolean": _l("true or false"),
-}
-
-
-def kind_of(value: Any) -> str:
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, bool):
-        return "boolean"
-    return "number"
-
-
-class StudyError(ValueError):
-    """One study of the file cannot be read: which field, and what is wrong with it."""
-
-    def __init__(
-        self,
-        field_path: str,
-        *,
-        expected: str | None = None,
-        found: Any = None,
-        problem: str | None = None,
-        value: str | None = None,
-    ):
-        self.field_path, self.expected, self.problem, self.value = (
-            field_path,
-            expected,
-            problem,
-            value,
-        )
-        self.found = kind_of(found) if expected else None
-        super().__init__(self.describe())
-
-    def describe(self) -> str:
-        """The problem in the current language (the web page's; English in the CLI)."""
-        if self.problem == "nct":
-            return _(
-                "%(field)s %(value)s is not an NCT number (NCT and 8 digits)",
-                field=self.field_path,
-                value=repr(self.value),
-            )
-        if self.problem == "title":
-            return _("no title (%(field)s)", field=self.field_path)
-        if self.problem == "control":
-            return _("%(field)s contains a control character", field=self.field_path)
-        return _(
-            "%(field)s is %(found)s, not %(expected)s",
-            field=self.field_path or _("the study"),
-            found=KIND_NAMES[self.found],
-            expected=KIND_NAMES[self.expected],
-        )
-
-
 @dataclass
 class BadStudy:
     """A study left out: its NCT number, or its position when it has none."""
@@ -343,41 +283,6 @@ def load_studies(source: str | Path | bytes | dict) -> list[dict[str, Any]]:
     else:
         raise ImportFileError('Expected a ClinicalTrials.gov export: {"studies": [...]}.')
     return studies  # a study that is not an object is reported by its position
-
-
-# -- Reading a study: the type of every field is checked ------------------------------------
-
-
-def _get(parent: dict[str, Any], key: str, expected: str, path: str) -> Any:
-    """``parent[key]`` if it is of the ``expected`` kind; absent or null: an empty one."""
-    value = parent.get(key)
-    where = f"{path}.{key}" if path else key
-    if value is None:
-        return {"object": {}, "list": [], "text": ""}[expected]
-    if kind_of(value) != expected:
-        raise StudyError(where, expected=expected, found=value)
-    if expected == "text" and has_control_characters(value, multiline=key in MULTILINE_KEYS):
-        raise StudyError(where, problem="control")
-    return value
-
-
-def _items(parent: dict[str, Any], key: str, expected: str, path: str) -> list[Any]:
-    """A list of which every item is of the ``expected`` kind."""
-    values = _get(parent, key, "list", path)
-    for index, value in enumerate(values):
-        if kind_of(value) != expected:
-            raise StudyError(f"{path}.{key}[{index}]", expected=expected, found=value)
-        if expected == "text" and has_control_characters(value):
-            raise StudyError(f"{path}.{key}[{index}]", problem="control")
-    return values
-
-
-MULTILINE_KEYS = {"eligibilityCriteria"}
-PROTOCOL = "protocolSection"
-
-
-def _module(study: dict[str, Any], name: str) -> dict[str, Any]:
-    return _get(_get(study, PROTOCOL, "object", ""), name, "object", PROTOCOL)
 
 
 def nct_of(study: Any) -> str | None:
@@ -478,6 +383,13 @@ class StudyRecord:
     conditions: list[str]
     eligibility: str
     locations: list[dict[str, Any]]
+    details: dict[str, Any] = field(default_factory=dict)  # ``ctgov_details.read_details``
+
+    @property
+    def tumour_site(self) -> str:
+        """From the MeSH terms when they map to the network's list, else the first condition."""
+        found = ctgov_details.tumour_type(self.details)
+        return (found.name_en if found else (self.conditions[0] if self.conditions else ""))[:120]
 
 
 def parse_study(study: Any) -> StudyRecord:
@@ -531,6 +443,7 @@ def parse_study(study: Any) -> StudyRecord:
         locations=[
             _location(loc, f"{locations_path}.locations[{i}]") for i, loc in enumerate(locations)
         ],
+        details=ctgov_details.read_details(study),
     )
 
 
@@ -701,6 +614,7 @@ def _import_one(
         else:
             report.unchanged += 1
     trial.registry_status = record.raw_status or None
+    trial.registry_record = record.details
     report.trial_ids.append(trial.id)
     _import_sites(trial, record, matcher, report, actor_id)
 
@@ -713,7 +627,7 @@ def _new_trial_data(record: StudyRecord, community_id: int | None) -> services.T
         sponsor=record.sponsor,
         phase=record.phase,
         community_id=community_id,
-        tumour_site=(record.conditions[0] if record.conditions else "")[:120],
+        tumour_site=record.tumour_site,
         conditions="\n".join(record.conditions),
         eligibility_summary=record.eligibility,
         status=record.status or TrialStatus.UPCOMING,

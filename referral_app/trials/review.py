@@ -15,33 +15,10 @@ from flask_babel import lazy_gettext as _l
 from referral_app import audit
 from referral_app.extensions import db
 from referral_app.models import SiteStatus, Trial, User
-from referral_app.trials import news
+from referral_app.trials import ctgov_details, news
 
-# Words of the oncology vocabulary, for the "not a cancer study" flag (a keyword
-# fallback until the registry's MeSH ancestors are read).
-ONCOLOGY_WORDS = (
-    "cancer",
-    "carcinom",
-    "tumor",
-    "tumour",
-    "neoplas",
-    "lymphom",
-    "leukem",
-    "leukaem",
-    "myelom",
-    "sarcom",
-    "melanom",
-    "gliom",
-    "glioblastom",
-    "blastom",
-    "mesotheliom",
-    "oncolog",
-    "metasta",
-    "myelodysplas",
-    "malignan",
-)
 FLAGS = {
-    "not_oncology": _l("No condition looks like a cancer."),
+    "not_oncology": _l('No condition is a cancer (MeSH "Neoplasms" branch, or its words).'),
     "no_quebec_site": _l("No site in Quebec."),
 }
 
@@ -53,8 +30,8 @@ def published_clause() -> sa.ColumnElement[bool]:
 def flags(trial: Trial) -> list[str]:
     """Why the study may not belong in the network's catalogue (codes of ``FLAGS``)."""
     found = []
-    text = " ".join([trial.title or "", trial.conditions or ""]).lower()
-    if not any(word in text for word in ONCOLOGY_WORDS):
+    text = " ".join([trial.title or "", trial.conditions or ""])
+    if not ctgov_details.is_oncology(trial.registry_record or {}, text):
         found.append("not_oncology")
     if not trial.sites:
         found.append("no_quebec_site")
