@@ -140,12 +140,19 @@ def is_oncology(details: dict[str, Any], text: str) -> bool:
 
 
 def tumour_type(details: dict[str, Any]) -> vocabulary.TumourType | None:
-    """The most specific of the study's MeSH terms that maps to the network's list."""
+    """The most specific of the study's MeSH terms that maps to the network's list.
+
+    The study's own terms come before their ancestors and, within each, an organ
+    before a histology found at many sites: a record listing "Sarcoma" before
+    "Endometrial Neoplasms" is an endometrial study (real record NCT06388018).
+    """
     mapped = _mesh_data()["terms"]
-    types = vocabulary.tumour_types()
-    for term in [*details.get("mesh_terms", []), *details.get("mesh_ancestors", [])]:
-        if term in mapped:
-            return types[mapped[term]]
+    histology = set(_mesh_data()["histology_terms"])
+    for terms in (details.get("mesh_terms", []), details.get("mesh_ancestors", [])):
+        found = [term for term in terms if term in mapped]
+        if found:
+            best = min(found, key=lambda term: term in histology)  # stable: first organ
+            return vocabulary.tumour_types()[mapped[best]]
     return None
 
 
