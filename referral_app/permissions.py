@@ -141,6 +141,11 @@ def can_review_trial(user: User, trial: Trial) -> bool:
     return user.is_authenticated and community is not None and community.leader_id == user.id
 
 
+def can_review_imports(user: User) -> bool:
+    """Who has a review queue: admins and community leaders."""
+    return user.is_authenticated and (is_admin(user) or is_community_leader(user))
+
+
 def can_review_watchlist(user: User, referral: Referral) -> bool:
     """The referring centre's clinical staff keep its watchlist."""
     return is_clinical(user) and user.centre_id == referral.referring_centre_id
@@ -230,6 +235,7 @@ CLINICAL = Access(lambda user, _t: is_clinical(user))
 EDIT_ELIGIBILITY = Access(can_edit_eligibility, "trial")
 WATCHLIST = Access(can_review_watchlist, "referral", refused=404)
 REVIEW_TRIAL = Access(lambda user, trial: can_review_trial(user, trial), "trial")
+REVIEW_QUEUE = Access(lambda user, _t: can_review_imports(user))
 
 ROUTES: dict[str, Access] = {
     "static": PUBLIC,
@@ -294,6 +300,10 @@ ROUTES: dict[str, Access] = {
     "trials.import_ctgov": MANAGE_TRIALS,
     "trials.map_facility": MANAGE_TRIALS,
     "trials.publish": REVIEW_TRIAL,
+    "trials.reject": REVIEW_TRIAL,
+    "trials.review_queue": REVIEW_QUEUE,
+    "trials.review_study": REVIEW_TRIAL,
+    "trials.decide_change": REVIEW_TRIAL,
     "trials.add_site": OPEN_SITE,
     "eligibility.finder_page": FILE_REFERRAL,
     "eligibility.start_referral": FILE_REFERRAL,

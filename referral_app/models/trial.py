@@ -71,6 +71,13 @@ class Trial(db.Model):
     registry_status: Mapped[str | None] = mapped_column(sa.String(30))
     # The registry's complete record as last imported (``trials.ctgov_details``).
     registry_record: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    # A newer registry record of a published trial, held until a person applies or
+    # rejects it (``trials.review``); the digest names the version reviewed.
+    pending_record: Mapped[dict | None] = mapped_column(sa.JSON)
+    pending_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    pending_since: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # An imported study a reviewer turned down: kept (not public), out of the queue.
+    rejected_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # What full-text search reads (``eligibility.terms``), kept by the listener below.
     search_terms: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[TrialStatus] = mapped_column(

@@ -3,9 +3,11 @@
 For each study: identification, acronym, phase, overall status (mapped to ours),
 conditions, a brief eligibility text, the lead sponsor, and its Quebec locations
 matched to our centres as sites (by facility name, an alias table, or a city with
-a single centre). Re-importing updates the trial and its sites instead of
-duplicating them. Local curation (community once set, tumour site, biomarkers,
-niche flag) is never overwritten.
+a single centre). Re-importing a study that awaits review updates it instead of
+duplicating it; for a published one, the registry's new version is held for review
+with its field-by-field changes (``registry_changes``), never applied straight to
+the catalogue. Local curation (community once set, tumour site, biomarkers, niche
+flag) is never overwritten.
 
 Everything goes through ``trials.services``, so the niche rule and the trial news
 apply as they do in the web interface; a second recruiting site of a niche trial
@@ -14,6 +16,7 @@ in a region is imported as ``upcoming`` with a warning. The caller commits.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -38,7 +41,8 @@ from referral_app.models import (
     Trial,
     TrialStatus,
 )
-from referral_app.trials import ctgov_details, services
+from referral_app.timeutil import utcnow
+from referral_app.trials import ctgov_details, registry_changes, services
 from referral_app.trials.ctgov_read import PROTOCOL, StudyError
 from referral_app.trials.ctgov_read import get as _get
 from referral_app.trials.ctgov_read import items as _items
@@ -213,6 +217,7 @@ class ImportReport:
     unchanged: int = 0
     sites_added: int = 0
     sites_updated: int = 0
+    held: int = 0  # published trials whose registry change awaits review
     bad_studies: list[BadStudy] = field(default_factory=list)  # studies we could not read
     unmatched: list[str] = field(default_factory=list)  # Quebec locations with no centre
     # The same, as (facility, city) once each: what an admin maps to a centre.
@@ -232,6 +237,9 @@ class ImportReport:
             ngettext("%(num)d trial unchanged", "%(num)d trials unchanged", self.unchanged),
             ngettext("%(num)d site added", "%(num)d sites added", self.sites_added),
             ngettext("%(num)d site updated", "%(num)d sites updated", self.sites_updated),
+            ngettext(
+                "%(num)d change awaiting review", "%(num)d changes awaiting review", self.held
+            ),
         ]
 
     def summary_lines(self) -> list[str]:
@@ -545,19 +553,29 @@ def remember_alias(facility: str, centre: Centre, actor_id: int | None) -> Facil
 # ---------------------------------------------------------------------------
 
 
+def centre_matcher() -> CentreMatcher:
+    """The active centres and the admins' remembered aliases."""
+    return CentreMatcher(
+        list(db.session.scalars(select(Centre).where(Centre.is_active.is_(True)))),
+        dict(db.session.execute(select(FacilityAlias.alias, FacilityAlias.centre_id)).all()),
+    )
+
+
 def import_studies(
     source: str | Path | bytes | dict,
     *,
     community_slug: str | None = None,
     actor_id: int | None = None,
+    apply_to_published: bool = False,
 ) -> ImportReport:
-    """Create or update one trial per study; the caller commits."""
+    """Create or update one trial per study; the caller commits.
+
+    A study already published is not changed: what the registry now says is held
+    for review (``Trial.pending_record``) unless ``apply_to_published`` (the
+    reviewer's own decision, ``review.apply_change``)."""
     community_id = _community_id(community_slug)
     studies = load_studies(source)
-    matcher = CentreMatcher(
-        list(db.session.scalars(select(Centre).where(Centre.is_active.is_(True)))),
-        dict(db.session.execute(select(FacilityAlias.alias, FacilityAlias.centre_id)).all()),
-    )
+    matcher = centre_matcher()
     report = ImportReport()
     for position, study in enumerate(studies, start=1):
         try:
@@ -565,7 +583,11 @@ def import_studies(
         except StudyError as error:
             report.bad_studies.append(BadStudy(nct_of(study), position, error))
             continue
-        _import_one(record, community_id, matcher, report, actor_id)
+        trial = db.session.scalar(select(Trial).where(Trial.nct_number == record.nct_number))
+        if trial is not None and trial.is_published and not apply_to_published:
+            _hold_for_review(trial, study, record, matcher, report)
+        else:
+            _import_one(trial, record, community_id, matcher, report, actor_id)
     db.session.flush()
     return report
 
@@ -581,35 +603,24 @@ def _community_id(slug: str | None) -> int | None:
 
 
 def _import_one(
+    trial: Trial | None,
     record: StudyRecord,
     community_id: int | None,
     matcher: CentreMatcher,
     report: ImportReport,
     actor_id: int | None,
 ) -> None:
-    trial = db.session.scalar(select(Trial).where(Trial.nct_number == record.nct_number))
     if record.status is None:
-        report.warnings.append(
-            _(
-                "%(nct)s: the registry status %(status)s is not known; kept as it was.",
-                nct=record.nct_number,
-                status=record.raw_status or "—",
-            )
-            if trial
-            else _(
-                "%(nct)s: the registry status %(status)s is not known; imported as upcoming.",
-                nct=record.nct_number,
-                status=record.raw_status or "—",
-            )
-        )
+        report.warnings.append(_unknown_status_warning(record, known_trial=trial is not None))
     if trial is None:
         trial = services.create_trial(
             _new_trial_data(record, community_id), actor_id=actor_id, published=False
         )
         report.created += 1
     else:
-        changes = _update_trial(trial, record, community_id, report, actor_id)
-        if changes:
+        data, warnings = _updated_data(trial, record, community_id)
+        report.warnings += warnings
+        if services.update_trial(trial, data, actor_id=actor_id):
             report.updated += 1
         else:
             report.unchanged += 1
@@ -617,6 +628,65 @@ def _import_one(
     trial.registry_record = record.details
     report.trial_ids.append(trial.id)
     _import_sites(trial, record, matcher, report, actor_id)
+
+
+def _unknown_status_warning(record: StudyRecord, *, known_trial: bool) -> str:
+    if known_trial:
+        return _(
+            "%(nct)s: the registry status %(status)s is not known; kept as it was.",
+            nct=record.nct_number,
+            status=record.raw_status or "—",
+        )
+    return _(
+        "%(nct)s: the registry status %(status)s is not known; imported as upcoming.",
+        nct=record.nct_number,
+        status=record.raw_status or "—",
+    )
+
+
+def study_digest(study: dict[str, Any]) -> str:
+    """Names one version of a registry record: what a reviewer saw is what is applied."""
+    canonical = json.dumps(study, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hold_for_review(
+    trial: Trial,
+    study: dict[str, Any],
+    record: StudyRecord,
+    matcher: CentreMatcher,
+    report: ImportReport,
+) -> None:
+    """Keep the registry's new version beside the published trial, unapplied."""
+    _report_unmatched(record, matcher, report)
+    report.trial_ids.append(trial.id)
+    if not registry_diff(trial, record, matcher):
+        report.unchanged += 1
+        if trial.pending_digest is not None:  # the registry went back to what is published
+            trial.pending_record = trial.pending_digest = trial.pending_since = None
+        return
+    report.held += 1
+    digest = study_digest(study)
+    if digest != trial.pending_digest:
+        trial.pending_record, trial.pending_digest, trial.pending_since = study, digest, utcnow()
+
+
+def registry_diff(
+    trial: Trial, record: StudyRecord, matcher: CentreMatcher | None = None
+) -> list[registry_changes.Change]:
+    """What importing ``record`` would change on ``trial``, field by field."""
+    data, _warnings = _updated_data(trial, record, trial.community_id)
+    proposed = {**data.fields(), "status": data.status, "registry_status": record.raw_status}
+    current = {name: getattr(trial, name) for name in registry_changes.TRIAL_FIELDS}
+    current_sites = {site.centre_id: site.status for site in trial.sites}
+    sites = [
+        (plan.centre.short_name, current_sites.get(plan.centre.id), plan.status)
+        for plan in quebec_locations(record, matcher or centre_matcher())
+        if plan.centre is not None
+    ]
+    return registry_changes.compare(
+        current, proposed, trial.registry_record or {}, record.details, sites
+    )
 
 
 def _new_trial_data(record: StudyRecord, community_id: int | None) -> services.TrialData:
@@ -635,16 +705,15 @@ def _new_trial_data(record: StudyRecord, community_id: int | None) -> services.T
     )
 
 
-def _update_trial(
-    trial: Trial,
-    record: StudyRecord,
-    community_id: int | None,
-    report: ImportReport,
-    actor_id: int | None,
-) -> dict:
+def _updated_data(
+    trial: Trial, record: StudyRecord, community_id: int | None
+) -> tuple[services.TrialData, list[str]]:
+    """The trial as the registry now describes it, local curation kept; and why a
+    registry status could not be followed."""
+    warnings = []
     status = record.status or trial.status
     if status != trial.status and status not in services.TRIAL_TRANSITIONS[trial.status]:
-        report.warnings.append(
+        warnings.append(
             _(
                 "%(nct)s: the registry says %(registry)s, but a trial that is %(now)s "
                 "cannot become %(new)s; its status is kept.",
@@ -669,7 +738,52 @@ def _update_trial(
         is_niche=trial.is_niche,
         status=status,
     )
-    return services.update_trial(trial, data, actor_id=actor_id)
+    return data, warnings
+
+
+@dataclass
+class LocationPlan:
+    """A Quebec location of a record and what the import makes of it."""
+
+    facility: str
+    city: str
+    centre: Centre | None  # None: no centre matched (listed for mapping)
+    status: SiteStatus
+    raw_status: str
+    location: dict[str, Any]
+
+
+def quebec_locations(record: StudyRecord, matcher: CentreMatcher) -> list[LocationPlan]:
+    """The record's Quebec locations, one per centre (two pavilions of one centre are
+    one site), then the unmatched ones."""
+    default_status = _default_site_status(record.status)
+    plans: list[LocationPlan] = []
+    seen: set[int] = set()
+    for location in record.locations:
+        if not is_quebec(location):
+            continue
+        facility = location.get("facility") or ""
+        city = location.get("city") or ""
+        centre = matcher.match(facility, city)
+        if centre is not None:
+            if centre.id in seen:
+                continue
+            seen.add(centre.id)
+        raw = str(location.get("status") or "").upper()
+        status = LOCATION_STATUS.get(raw, default_status)
+        plans.append(LocationPlan(facility, city, centre, status, raw, location))
+    return plans
+
+
+def _report_unmatched(record: StudyRecord, matcher: CentreMatcher, report: ImportReport) -> None:
+    for plan in quebec_locations(record, matcher):
+        if plan.centre is None:
+            report.unmatched.append(
+                f"{record.nct_number}: {plan.facility or '?'} ({plan.city or '?'})"
+            )
+            pair = (plan.facility, plan.city)
+            if plan.facility and pair not in report.unmatched_facilities:
+                report.unmatched_facilities.append(pair)
 
 
 def _import_sites(
@@ -679,27 +793,13 @@ def _import_sites(
     report: ImportReport,
     actor_id: int | None,
 ) -> None:
-    default_status = _default_site_status(record.status)
-    seen: set[int] = set()
-    for location in record.locations:
-        if not is_quebec(location):
+    _report_unmatched(record, matcher, report)
+    for plan in quebec_locations(record, matcher):
+        if plan.centre is None:
             continue
-        facility = location.get("facility") or ""
-        city = location.get("city") or ""
-        centre = matcher.match(facility, city)
-        if centre is None:
-            report.unmatched.append(f"{record.nct_number}: {facility or '?'} ({city or '?'})")
-            if facility and (facility, city) not in report.unmatched_facilities:
-                report.unmatched_facilities.append((facility, city))
-            continue
-        if centre.id in seen:
-            continue  # two locations of one centre (e.g. two pavilions)
-        seen.add(centre.id)
-        raw = str(location.get("status") or "").upper()
-        status = LOCATION_STATUS.get(raw, default_status)
-        _import_site(trial, centre, status, location, report, actor_id)
-        site = next(s for s in trial.sites if s.centre_id == centre.id)
-        site.registry_status = raw or None
+        _import_site(trial, plan.centre, plan.status, plan.location, report, actor_id)
+        site = next(s for s in trial.sites if s.centre_id == plan.centre.id)
+        site.registry_status = plan.raw_status or None
 
 
 def _default_site_status(status: TrialStatus | None) -> SiteStatus:

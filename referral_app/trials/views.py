@@ -51,6 +51,7 @@ def current_language_code() -> str:
 
 
 add_nav_item(20, "trials.index", _l("Trials"))
+add_nav_item(22, "trials.review_queue", _l("To review"), permissions.can_review_imports)
 
 
 # ---------------------------------------------------------------------------
@@ -375,6 +376,54 @@ def edit_site(site_id: int):
 # ---------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------
+# Review before publish (trials.review)
+# ---------------------------------------------------------------------------
+
+
+@bp.route("/review")
+@login_required
+def review_queue():
+    """New studies and registry changes waiting for this reviewer."""
+    if not permissions.can_review_imports(current_user):
+        abort(403)
+    waiting = review.queue(current_user)
+    return render_template("trials/review_queue.html", trials=waiting)
+
+
+@bp.route("/<int:trial_id>/review")
+@login_required
+def review_study(trial_id: int):
+    """One study: why it may not belong, what the registry changes, the sites found."""
+    trial = _load_trial(trial_id)
+    if not permissions.can_review_trial(current_user, trial):
+        abort(403)
+    matcher = ctgov.centre_matcher()
+    held = trial.pending_record is not None
+    try:
+        record = ctgov.parse_study(trial.pending_record) if held else None
+    except ctgov.StudyError as error:  # a record held before a reader changed
+        record = None
+        flash(
+            _("The registry's new version cannot be read: %(error)s", error=error.describe()),
+            "danger",
+        )
+    return render_template(
+        "trials/review.html",
+        trial=trial,
+        changes=ctgov.registry_diff(trial, record, matcher) if record else [],
+        locations=ctgov.quebec_locations(record, matcher) if record else [],
+        raised=review.flags(trial),
+        centres=_active_centres(),
+    )
+
+
+def _back_to_review(trial: Trial):
+    if request.form.get("next") == "queue":
+        return redirect(url_for("trials.review_queue"))
+    return redirect(url_for("trials.review_study", trial_id=trial.id))
+
+
 @bp.route("/<int:trial_id>/publish", methods=["POST"])
 @login_required
 def publish(trial_id: int):
@@ -390,9 +439,70 @@ def publish(trial_id: int):
     except review.FlagsNotOverridden:
         flash(_("Tick the box to publish despite the warnings shown."), "danger")
         return redirect(url_for("trials.detail", trial_id=trial_id))
+    except review.AlreadyDecided:
+        flash(_("This trial is already published."), "info")
+        return redirect(url_for("trials.detail", trial_id=trial_id))
     db.session.commit()
     flash(_("Published: the trial is announced, listed and open to referrals."), "success")
     return redirect(url_for("trials.detail", trial_id=trial_id))
+
+
+@bp.route("/<int:trial_id>/reject", methods=["POST"])
+@login_required
+def reject(trial_id: int):
+    """Turn down an imported study: it stays unpublished and leaves the queue."""
+    trial = _load_trial(trial_id)
+    if not permissions.can_review_trial(current_user, trial):
+        abort(403)
+    try:
+        review.reject(trial, current_user)
+    except review.AlreadyDecided:
+        flash(_("This study was already decided by someone else; nothing changed."), "info")
+        return _back_to_review(trial)
+    db.session.commit()
+    flash(_("Rejected: the study stays out of the catalogue."), "success")
+    return redirect(url_for("trials.review_queue"))
+
+
+@bp.route("/<int:trial_id>/registry-change", methods=["POST"])
+@login_required
+def decide_change(trial_id: int):
+    """Apply or reject the registry's new version of a published trial."""
+    trial = _load_trial(trial_id)
+    if not permissions.can_review_trial(current_user, trial):
+        abort(403)
+    decision = request.form.get("decision")
+    digest = request.form.get("digest") or ""
+    if decision not in ("apply", "reject"):
+        flash(_("Choose to apply or to reject the changes."), "danger")
+        return _back_to_review(trial)
+    try:
+        if decision == "apply":
+            report = review.apply_change(trial, current_user, digest)
+        else:
+            review.reject_change(trial, current_user, digest)
+    except review.AlreadyDecided:
+        flash(
+            _(
+                "These changes were already decided, or the registry sent a newer version: "
+                "review the page again. Nothing changed."
+            ),
+            "warning",
+        )
+        return _back_to_review(trial)
+    except services.TrialError as error:
+        db.session.rollback()
+        flash(_("The changes could not be applied: %(error)s", error=str(error)), "danger")
+        return _back_to_review(trial)
+    if not _commit_or_explain():
+        return _back_to_review(trial)
+    if decision == "apply":
+        for warning in report.warnings:
+            flash(warning, "warning")
+        flash(_("Applied: the trial now shows what the registry says."), "success")
+    else:
+        flash(_("Rejected: the trial stays as it was published."), "success")
+    return redirect(url_for("trials.review_queue"))
 
 
 @bp.route("/sites/<int:site_id>/confirm", methods=["GET", "POST"])
@@ -488,14 +598,16 @@ def _active_centres() -> list[Centre]:
 @bp.route("/import/aliases", methods=["POST"])
 @login_required
 def map_facility():
-    """One click from the import report: this facility name is this centre, from now on."""
+    """One click from the import report or a review: this facility name is this
+    centre, from now on."""
     if not permissions.can_manage_trials(current_user):
         abort(403)
+    back = _mapping_return_url()
     facility = (request.form.get("facility") or "").strip()[:300]
     centre = db.session.get(Centre, request.form.get("centre_id", type=int) or 0)
     if centre is None or not facility:
         flash(_("Choose a centre for the facility."), "danger")
-        return redirect(url_for("trials.import_ctgov"))
+        return redirect(back)
     ctgov.remember_alias(facility, centre, current_user.id)
     db.session.commit()
     flash(
@@ -506,4 +618,12 @@ def map_facility():
         ),
         "success",
     )
-    return redirect(url_for("trials.import_ctgov"))
+    return redirect(back)
+
+
+def _mapping_return_url() -> str:
+    """Back to the review page the mapping came from, or to the import page."""
+    target = request.form.get("next") or ""
+    if target.startswith("/trials/") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("trials.import_ctgov")

@@ -78,7 +78,7 @@ def test_import_respects_the_niche_rule(network, make, db):
         nct_number="NCT05000001", acronym="KRYSTAL-Q", is_niche=True, community=network.community
     )
     db.session.commit()
-    report = ctgov.import_studies(SAMPLE)
+    report = ctgov.import_studies(SAMPLE, apply_to_published=True)  # as a reviewer applies it
     db.session.commit()
     kras = _trial(db, "NCT05000001")
     assert _sites(kras)["CHUM"] == SiteStatus.RECRUITING
