@@ -198,6 +198,9 @@ class Config:
     DOCUMENT_RETENTION_DAYS = _env_int("DOCUMENT_RETENTION_DAYS", 730)
     # A recruiting site's intake contacts confirm it every 30 days; unverified after 45.
     SITE_CONFIRM_EVERY_DAYS = _env_int("SITE_CONFIRM_EVERY_DAYS", 30)
+    # The registry's API (issue 15, item 5): ``import-ctgov --nct`` and the weekly sync.
+    CTGOV_API_URL = os.environ.get("CTGOV_API_URL", "https://clinicaltrials.gov/api/v2")
+    CTGOV_TIMEOUT_SECONDS = _env_int("CTGOV_TIMEOUT_SECONDS", 20)
     SITE_UNVERIFIED_AFTER_DAYS = _env_int("SITE_UNVERIFIED_AFTER_DAYS", 45)
     # Stored objects no row names (a process killed between write and commit) go after this.
     DOCUMENT_ORPHAN_GRACE_HOURS = _env_int("DOCUMENT_ORPHAN_GRACE_HOURS", 24)
@@ -255,6 +258,9 @@ class TestingConfig(Config):
     PUBLIC_BASE_URL = "http://localhost"
     SHOW_DEV_MAILBOX = False
     DEV_MFA_COMMAND = True
+    # Never the internet: the registry tests serve recorded records (``registry_server``).
+    CTGOV_API_URL = "http://127.0.0.1:9/api/v2"
+    CTGOV_TIMEOUT_SECONDS = 5
     # Tasks published by tests go to an in-process queue, never to a real broker;
     # the worker tests point the app at Redis themselves.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")

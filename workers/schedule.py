@@ -48,6 +48,11 @@ def beat_schedule(app: Flask) -> dict:
             "task": "passerelle.confirm_sites",
             "schedule": crontab(hour=8, minute=15),
         },
+        # The registry's studies again (issue 15): changes wait in the review queue.
+        "sync-registry-weekly": {
+            "task": "passerelle.sync_registry",
+            "schedule": crontab(day_of_week="sun", hour=5, minute=0),
+        },
         # Trial news: one digest per community, Monday morning (idempotent per ISO week).
         "trial-news-weekly-digest": {
             "task": "passerelle.trial_news.weekly_digest",

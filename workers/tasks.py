@@ -104,6 +104,14 @@ def confirm_sites() -> list[int]:
     return list(confirmation.ask_and_escalate())
 
 
+@shared_task(name="passerelle.sync_registry")
+def sync_registry() -> dict:
+    """Weekly: the registry's studies fetched again; changes go to the review queue."""
+    from referral_app.trials import registry_sync
+
+    return registry_sync.weekly_sync()
+
+
 @shared_task(name="passerelle.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Daily: forget the answers of API writes older than a day."""

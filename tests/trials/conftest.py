@@ -80,3 +80,64 @@ def network(make, db) -> Network:
         hclm_physician,
         outsider,
     )
+
+
+RECORDS = Path(__file__).parents[1] / "fixtures" / "ctgov"
+
+
+class RegistryServer:
+    """A local HTTP server answering ``/api/v2/studies/{NCT}`` like the registry, from
+    the recorded real records in ``tests/fixtures/ctgov`` (or ``replace``-d ones);
+    ``failing`` makes it answer 503, ``requests`` lists the NCT numbers asked."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        server = self
+        self.records: dict[str, bytes] = {
+            path.stem: path.read_bytes() for path in RECORDS.glob("NCT*.json")
+        }
+        self.failing = False
+        self.requests: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                nct = self.path.split("?")[0].rsplit("/", 1)[-1]
+                server.requests.append(nct)
+                body = server.records.get(nct) if self.path.startswith("/api/v2/studies/") else None
+                status = 503 if server.failing else (200 if body else 404)
+                payload = body if status == 200 else b'{"message": "no"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/v2"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def replace(self, nct: str, study: dict) -> None:
+        import json
+
+        self.records[nct] = json.dumps(study).encode()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def registry_server(app):
+    """The registry's API, served locally; the app points at it for the test."""
+    server = RegistryServer()
+    previous = app.config["CTGOV_API_URL"]
+    app.config["CTGOV_API_URL"] = server.url
+    yield server
+    app.config["CTGOV_API_URL"] = previous
+    server.stop()

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from referral_app.models import Notification, SiteStatus, Trial
 from referral_app.trials import ctgov, review
+from tests.trials.conftest import RECORDS
 
-RECORDS = Path(__file__).parents[1] / "fixtures" / "ctgov"
 NCTS = sorted(path.stem for path in RECORDS.glob("NCT*.json"))
 NON_ONCOLOGY = {"NCT05594173", "NCT06171568", "NCT00711542"}  # dysphagia, brain injury, cardiac
 WITH_QUEBEC_SITES = {"NCT07062965"}  # breast: CHUM and CHU de Québec
