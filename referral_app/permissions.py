@@ -301,6 +301,7 @@ ROUTES: dict[str, Access] = {
     "trials.map_facility": MANAGE_TRIALS,
     "trials.publish": REVIEW_TRIAL,
     "trials.reject": REVIEW_TRIAL,
+    "trials.biomarker_proposal": EDIT_ELIGIBILITY,
     "trials.review_queue": REVIEW_QUEUE,
     "trials.review_study": REVIEW_TRIAL,
     "trials.decide_change": REVIEW_TRIAL,

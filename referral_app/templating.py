@@ -50,11 +50,9 @@ def _registry_markdown(text: str | None):
 
 
 def _biomarker_proposals(trial) -> list[str]:
-    """Biomarkers the registry names that the trial does not list yet (to accept)."""
-    from referral_app.trials.ctgov_details import proposed_biomarkers
+    from referral_app.trials.biomarker_proposals import open_proposals
 
-    listed = (trial.biomarkers or "").lower()
-    return [p for p in proposed_biomarkers(trial.registry_record or {}) if p.lower() not in listed]
+    return open_proposals(trial)
 
 
 def _registry_status_label(raw: str | None) -> str:

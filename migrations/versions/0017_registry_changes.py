@@ -1,4 +1,5 @@
-"""Registry changes held for review, and rejected imports (issue 15, item 1).
+"""Registry changes held for review, rejected imports, dismissed biomarker
+proposals (issue 15, items 1 and 2).
 
 Revision ID: 0017
 Revises: 0016
@@ -13,7 +14,7 @@ down_revision = '0016'
 branch_labels = None
 depends_on = None
 
-COLUMNS = ('pending_record', 'pending_digest', 'pending_since', 'rejected_at')
+COLUMNS = ('pending_record', 'pending_digest', 'pending_since', 'rejected_at', 'dismissed_biomarkers')
 
 
 def upgrade():
@@ -22,6 +23,7 @@ def upgrade():
     op.add_column('trials', sa.Column('pending_digest', sa.String(length=64), nullable=True))
     op.add_column('trials', sa.Column('pending_since', sa.DateTime(timezone=True), nullable=True))
     op.add_column('trials', sa.Column('rejected_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('trials', sa.Column('dismissed_biomarkers', sa.JSON(), server_default='[]', nullable=False))
 
 
 def downgrade():

@@ -78,6 +78,10 @@ class Trial(db.Model):
     pending_since: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # An imported study a reviewer turned down: kept (not public), out of the queue.
     rejected_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Biomarkers the registry names that a curator said are not criteria of this trial.
+    dismissed_biomarkers: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
     # What full-text search reads (``eligibility.terms``), kept by the listener below.
     search_terms: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[TrialStatus] = mapped_column(

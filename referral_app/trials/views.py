@@ -28,7 +28,7 @@ from referral_app.models import (
     User,
 )
 from referral_app.templating import add_nav_item
-from referral_app.trials import confirmation, ctgov, review, services
+from referral_app.trials import biomarker_proposals, confirmation, ctgov, review, services
 from referral_app.trials import coverage as niche
 from referral_app.trials.forms import (
     ImportForm,
@@ -182,6 +182,7 @@ def detail(trial_id: int):
         can_edit=permissions.can_manage_trials(current_user),
         can_add_site=can_add_site,
         can_review=permissions.can_review_trial(current_user, trial),
+        can_curate=permissions.can_edit_eligibility(current_user, trial),
     )
 
 
@@ -374,6 +375,36 @@ def edit_site(site_id: int):
 # ---------------------------------------------------------------------------
 # Niche coverage
 # ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:trial_id>/biomarker-proposals", methods=["POST"])
+@login_required
+def biomarker_proposal(trial_id: int):
+    """Accept or dismiss a biomarker the registry names (the trial's curators)."""
+    trial = _load_trial(trial_id)
+    if not permissions.can_edit_eligibility(current_user, trial):
+        abort(403)
+    name = (request.form.get("name") or "").strip()
+    decision = request.form.get("decision")
+    try:
+        if decision == "accept":
+            biomarker_proposals.accept(trial, name, current_user)
+        elif decision == "dismiss":
+            biomarker_proposals.dismiss(trial, name, current_user)
+        else:
+            raise biomarker_proposals.ProposalError(_("Choose to add or to dismiss it."))
+    except biomarker_proposals.ProposalError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(
+            _("%(name)s added to the trial's biomarkers.", name=name)
+            if decision == "accept"
+            else _("%(name)s dismissed: it is no longer proposed.", name=name),
+            "success",
+        )
+    return redirect(url_for("trials.detail", trial_id=trial_id) + "#registry-record")
 
 
 # ---------------------------------------------------------------------------
