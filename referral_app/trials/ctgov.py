@@ -625,9 +625,35 @@ def _import_one(
         else:
             report.unchanged += 1
     trial.registry_status = record.raw_status or None
-    trial.registry_record = record.details
+    trial.registry_record = {**record.details, QUEBEC_LOCATIONS: _kept_locations(record)}
     report.trial_ids.append(trial.id)
-    _import_sites(trial, record, matcher, report, actor_id)
+    plans = quebec_locations(record.locations, record.status, matcher)
+    _import_sites(trial, plans, report, actor_id)
+
+
+# The record's Quebec locations, kept in ``registry_record``: what a reviewer maps
+# when none matched a centre, and what ``match_kept_locations`` reads again.
+QUEBEC_LOCATIONS = "quebec_locations"
+
+
+def _kept_locations(record: StudyRecord) -> list[dict[str, Any]]:
+    return [loc for loc in record.locations if is_quebec(loc)]  # ``_location``'s keys
+
+
+def kept_location_plans(trial: Trial, matcher: CentreMatcher | None = None) -> list[LocationPlan]:
+    locations = (trial.registry_record or {}).get(QUEBEC_LOCATIONS) or []
+    return quebec_locations(locations, trial.status, matcher or centre_matcher())
+
+
+def match_kept_locations(trial: Trial, actor_id: int | None) -> ImportReport:
+    """After a facility is mapped: the study's kept Quebec locations matched again
+    and the sites found added, without the file (a study awaiting review only: a
+    published trial's sites change through a reviewed registry change)."""
+    report = ImportReport()
+    if not trial.is_published:
+        _import_sites(trial, kept_location_plans(trial), report, actor_id)
+        db.session.flush()
+    return report
 
 
 def _unknown_status_warning(record: StudyRecord, *, known_trial: bool) -> str:
@@ -658,7 +684,9 @@ def _hold_for_review(
     report: ImportReport,
 ) -> None:
     """Keep the registry's new version beside the published trial, unapplied."""
-    _report_unmatched(record, matcher, report)
+    _report_unmatched(
+        quebec_locations(record.locations, record.status, matcher), trial.nct_number, report
+    )
     report.trial_ids.append(trial.id)
     if not registry_diff(trial, record, matcher):
         report.unchanged += 1
@@ -681,7 +709,7 @@ def registry_diff(
     current_sites = {site.centre_id: site.status for site in trial.sites}
     sites = [
         (plan.centre.short_name, current_sites.get(plan.centre.id), plan.status)
-        for plan in quebec_locations(record, matcher or centre_matcher())
+        for plan in quebec_locations(record.locations, record.status, matcher or centre_matcher())
         if plan.centre is not None
     ]
     return registry_changes.compare(
@@ -753,13 +781,15 @@ class LocationPlan:
     location: dict[str, Any]
 
 
-def quebec_locations(record: StudyRecord, matcher: CentreMatcher) -> list[LocationPlan]:
-    """The record's Quebec locations, one per centre (two pavilions of one centre are
-    one site), then the unmatched ones."""
-    default_status = _default_site_status(record.status)
+def quebec_locations(
+    locations: list[dict[str, Any]], study_status: TrialStatus | None, matcher: CentreMatcher
+) -> list[LocationPlan]:
+    """The Quebec locations, one per centre (two pavilions of one centre are one
+    site), and the unmatched ones."""
+    default_status = _default_site_status(study_status)
     plans: list[LocationPlan] = []
     seen: set[int] = set()
-    for location in record.locations:
+    for location in locations:
         if not is_quebec(location):
             continue
         facility = location.get("facility") or ""
@@ -775,12 +805,10 @@ def quebec_locations(record: StudyRecord, matcher: CentreMatcher) -> list[Locati
     return plans
 
 
-def _report_unmatched(record: StudyRecord, matcher: CentreMatcher, report: ImportReport) -> None:
-    for plan in quebec_locations(record, matcher):
+def _report_unmatched(plans: list[LocationPlan], nct: str, report: ImportReport) -> None:
+    for plan in plans:
         if plan.centre is None:
-            report.unmatched.append(
-                f"{record.nct_number}: {plan.facility or '?'} ({plan.city or '?'})"
-            )
+            report.unmatched.append(f"{nct}: {plan.facility or '?'} ({plan.city or '?'})")
             pair = (plan.facility, plan.city)
             if plan.facility and pair not in report.unmatched_facilities:
                 report.unmatched_facilities.append(pair)
@@ -788,13 +816,12 @@ def _report_unmatched(record: StudyRecord, matcher: CentreMatcher, report: Impor
 
 def _import_sites(
     trial: Trial,
-    record: StudyRecord,
-    matcher: CentreMatcher,
+    plans: list[LocationPlan],
     report: ImportReport,
     actor_id: int | None,
 ) -> None:
-    _report_unmatched(record, matcher, report)
-    for plan in quebec_locations(record, matcher):
+    _report_unmatched(plans, trial.nct_number, report)
+    for plan in plans:
         if plan.centre is None:
             continue
         _import_site(trial, plan.centre, plan.status, plan.location, report, actor_id)

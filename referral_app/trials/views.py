@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -443,15 +443,17 @@ def review_study(trial_id: int):
         "trials/review.html",
         trial=trial,
         changes=ctgov.registry_diff(trial, record, matcher) if record else [],
-        locations=ctgov.quebec_locations(record, matcher) if record else [],
+        locations=(
+            ctgov.quebec_locations(record.locations, record.status, matcher)
+            if record
+            else ctgov.kept_location_plans(trial, matcher)
+        ),
         raised=review.flags(trial),
         centres=_active_centres(),
     )
 
 
 def _back_to_review(trial: Trial):
-    if request.form.get("next") == "queue":
-        return redirect(url_for("trials.review_queue"))
     return redirect(url_for("trials.review_study", trial_id=trial.id))
 
 
@@ -629,32 +631,47 @@ def _active_centres() -> list[Centre]:
 @bp.route("/import/aliases", methods=["POST"])
 @login_required
 def map_facility():
-    """One click from the import report or a review: this facility name is this
-    centre, from now on."""
+    """One click from the import report or a review page: this facility name is this
+    centre, from now on. From the review of a new study, its sites are matched again
+    at once."""
     if not permissions.can_manage_trials(current_user):
         abort(403)
-    back = _mapping_return_url()
+    trial = db.session.get(Trial, request.form.get("trial_id", type=int) or 0)
+    back = (
+        url_for("trials.review_study", trial_id=trial.id)
+        if trial
+        else url_for("trials.import_ctgov")
+    )
     facility = (request.form.get("facility") or "").strip()[:300]
     centre = db.session.get(Centre, request.form.get("centre_id", type=int) or 0)
     if centre is None or not facility:
         flash(_("Choose a centre for the facility."), "danger")
         return redirect(back)
     ctgov.remember_alias(facility, centre, current_user.id)
-    db.session.commit()
-    flash(
-        _(
-            "%(facility)s is %(centre)s from now on; import the file again to add the site.",
-            facility=facility,
-            centre=centre.short_name,
-        ),
-        "success",
-    )
+    added = ctgov.match_kept_locations(trial, current_user.id).sites_added if trial else 0
+    if not _commit_or_explain():
+        return redirect(back)
+    flash(_mapped_message(facility, centre, trial, added), "success")
     return redirect(back)
 
 
-def _mapping_return_url() -> str:
-    """Back to the review page the mapping came from, or to the import page."""
-    target = request.form.get("next") or ""
-    if target.startswith("/trials/") and "//" not in target and "\\" not in target:
-        return target
-    return url_for("trials.import_ctgov")
+def _mapped_message(facility: str, centre: Centre, trial: Trial | None, added: int) -> str:
+    if trial is None:
+        return _(
+            "%(facility)s is %(centre)s from now on; import the file again to add the site.",
+            facility=facility,
+            centre=centre.short_name,
+        )
+    if trial.is_published:
+        return _(
+            "%(facility)s is %(centre)s from now on; the registry's changes now show its site.",
+            facility=facility,
+            centre=centre.short_name,
+        )
+    return ngettext(
+        "%(facility)s is %(centre)s from now on; %(num)d site added to this study.",
+        "%(facility)s is %(centre)s from now on; %(num)d sites added to this study.",
+        added,
+        facility=facility,
+        centre=centre.short_name,
+    )

@@ -220,3 +220,42 @@ def test_rejecting_a_new_study(network, client, login, db):
     review.publish(kras, network.admin)  # a reviewer may still change their mind
     db.session.commit()
     assert kras.is_published and kras.rejected_at is None
+
+
+def test_a_new_studys_unmatched_quebec_location_is_mapped_from_its_review(
+    network, client, login, db
+):
+    """Issue 15: "McGill University, Dept. Oncology" matched no centre, so the study
+    looked as if it had no Quebec site. The review lists it; one mapping adds the site."""
+    study = json.loads(json.dumps(SAMPLE["studies"][0]))
+    study["protocolSection"]["identificationModule"]["nctId"] = "NCT05000077"
+    study["protocolSection"]["contactsLocationsModule"]["locations"] = [
+        {
+            "facility": "McGill University, Dept. Oncology",
+            "city": "Montreal",
+            "state": "Quebec",
+            "country": "Canada",
+            "status": "RECRUITING",
+        }
+    ]
+    ctgov.import_studies({"studies": [study]}, community_slug="thoracic")
+    db.session.commit()
+    trial = db.session.scalar(select(Trial).where(Trial.nct_number == "NCT05000077"))
+    assert review.flags(trial) == ["no_quebec_site"]
+    login(network.admin)
+    page = client.get(f"/trials/{trial.id}/review").get_data(as_text=True)
+    assert "data-unmatched-locations" in page and "McGill University, Dept. Oncology" in page
+    response = post_page_form(
+        client,
+        f"/trials/{trial.id}/review",
+        having="facility",
+        action="/trials/import/aliases",
+        centre_id=network.jgh.id,
+    )
+    assert response.location.endswith(f"/trials/{trial.id}/review")
+    assert "1 site added to this study" in client.get(response.location).get_data(as_text=True)
+    db.session.expire_all()
+    assert [(s.centre_id, s.status) for s in trial.sites] == [
+        (network.jgh.id, SiteStatus.RECRUITING)
+    ]
+    assert review.flags(trial) == []
