@@ -572,7 +572,7 @@ def import_studies(
 
     A study already published is not changed: what the registry now says is held
     for review (``Trial.pending_record``) unless ``apply_to_published`` (the
-    reviewer's own decision, ``review.apply_change``)."""
+    reviewer's own decision, ``held_changes.apply_change``)."""
     community_id = _community_id(community_slug)
     studies = load_studies(source)
     matcher = centre_matcher()

@@ -7,10 +7,9 @@ SQL; the referral's ``site_refusal``, the finder, the catalogue and the public
 directory all read it.
 
 A published study the registry changes is not changed: the new version waits
-beside it (``Trial.pending_record``) until a reviewer applies or rejects it, field
-by field (``ctgov.registry_diff``). Each decision claims its row with a conditional
-UPDATE, so two reviewers deciding at once never both win, and it names the version
-reviewed (its digest), so a newer registry version is never applied unseen.
+beside it (``Trial.pending_record``) until a reviewer applies or rejects it
+(``held_changes``). Each decision claims its row with a conditional UPDATE
+(``claim``), so two reviewers deciding at once never both win.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from referral_app import audit, permissions
 from referral_app.extensions import db
 from referral_app.models import Community, SiteStatus, Trial, User
 from referral_app.timeutil import utcnow
-from referral_app.trials import ctgov, ctgov_details, news, registry_changes
+from referral_app.trials import ctgov_details, news
 
 FLAGS = {
     "not_oncology": _l('No condition is a cancer (MeSH "Neoplasms" branch, or its words).'),
@@ -53,7 +52,7 @@ class AlreadyDecided(ValueError):  # noqa: N818 (a refusal)
     """Another reviewer decided first, or the registry sent a newer version since."""
 
 
-def _claim(trial: Trial, *conditions: sa.ColumnElement[bool], **values) -> None:
+def claim(trial: Trial, *conditions: sa.ColumnElement[bool], **values) -> None:
     """One UPDATE that only one of two concurrent reviewers can win."""
     claimed = db.session.execute(
         sa.update(Trial)
@@ -72,7 +71,7 @@ def publish(trial: Trial, user: User, *, override: bool = False) -> None:
     raised = flags(trial)
     if raised and not override:
         raise FlagsNotOverridden(raised)
-    _claim(trial, Trial.awaiting_review.is_(True), awaiting_review=False, rejected_at=None)
+    claim(trial, Trial.awaiting_review.is_(True), awaiting_review=False, rejected_at=None)
     audit.record("publish", "trial", trial.id, user_id=user.id, overridden=raised)
     db.session.flush()
     if trial.status.value in ("upcoming", "recruiting"):
@@ -84,48 +83,13 @@ def publish(trial: Trial, user: User, *, override: bool = False) -> None:
 
 def reject(trial: Trial, user: User) -> None:
     """Turn down an imported study: kept unpublished, out of the queue. The caller commits."""
-    _claim(
+    claim(
         trial,
         Trial.awaiting_review.is_(True),
         Trial.rejected_at.is_(None),
         rejected_at=utcnow(),
     )
     audit.record("reject", "trial", trial.id, user_id=user.id)
-
-
-def pending_changes(trial: Trial) -> list[registry_changes.Change]:
-    """The held registry version against the published trial, field by field."""
-    if trial.pending_record is None:
-        return []
-    return ctgov.registry_diff(trial, ctgov.parse_study(trial.pending_record))
-
-
-def _claim_change(trial: Trial, digest: str) -> dict:
-    study = trial.pending_record
-    _claim(
-        trial,
-        Trial.pending_digest == digest,
-        pending_record=None,
-        pending_digest=None,
-        pending_since=None,
-    )
-    return study or {}
-
-
-def apply_change(trial: Trial, user: User, digest: str) -> ctgov.ImportReport:
-    """Apply the registry version the reviewer saw (``digest``). The caller commits."""
-    changes = [change.field for change in pending_changes(trial)]
-    study = _claim_change(trial, digest)
-    report = ctgov.import_studies({"studies": [study]}, actor_id=user.id, apply_to_published=True)
-    audit.record("apply_registry_change", "trial", trial.id, user_id=user.id, fields=changes)
-    return report
-
-
-def reject_change(trial: Trial, user: User, digest: str) -> None:
-    """Keep the trial as published; the registry's version is dropped. The caller commits."""
-    changes = [change.field for change in pending_changes(trial)]
-    _claim_change(trial, digest)
-    audit.record("reject_registry_change", "trial", trial.id, user_id=user.id, fields=changes)
 
 
 def waiting_clause() -> sa.ColumnElement[bool]:

@@ -28,7 +28,14 @@ from referral_app.models import (
     User,
 )
 from referral_app.templating import add_nav_item
-from referral_app.trials import biomarker_proposals, confirmation, ctgov, review, services
+from referral_app.trials import (
+    biomarker_proposals,
+    confirmation,
+    ctgov,
+    held_changes,
+    review,
+    services,
+)
 from referral_app.trials import coverage as niche
 from referral_app.trials.forms import (
     ImportForm,
@@ -511,9 +518,9 @@ def decide_change(trial_id: int):
         return _back_to_review(trial)
     try:
         if decision == "apply":
-            report = review.apply_change(trial, current_user, digest)
+            report = held_changes.apply_change(trial, current_user, digest)
         else:
-            review.reject_change(trial, current_user, digest)
+            held_changes.reject_change(trial, current_user, digest)
     except review.AlreadyDecided:
         flash(
             _(

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import func, select
 
 from referral_app.models import AuditLog, Trial
-from referral_app.trials import ctgov, registry_sync, review
+from referral_app.trials import ctgov, held_changes, registry_sync, review
 from tests.trials.conftest import RECORDS
 from workers.schedule import beat_schedule
 
@@ -85,13 +85,13 @@ def test_the_weekly_sync_holds_a_published_trials_changes_for_review(network, re
     db.session.expire_all()
     trial = _trial(db, BREAST)
     assert trial.title == "An earlier title"  # the catalogue did not change
-    (change,) = [c for c in review.pending_changes(trial) if c.field == "title"]
+    (change,) = [c for c in held_changes.pending_changes(trial) if c.field == "title"]
     assert (change.old, change.new) == (
         "An earlier title",
         trial.pending_record["protocolSection"]["identificationModule"]["briefTitle"],
     )
     assert trial in review.queue(network.admin)
-    review.apply_change(trial, network.admin, trial.pending_digest)
+    held_changes.apply_change(trial, network.admin, trial.pending_digest)
     db.session.commit()
     assert trial.title.startswith("A Study to Learn About the Study Medicine")
     assert (

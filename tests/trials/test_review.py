@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from referral_app.models import AuditLog, Notification, SiteStatus, Trial
-from referral_app.trials import ctgov, review
+from referral_app.trials import ctgov, held_changes, review
 from tests.forms import post_page_form
 from tests.trials.conftest import DATA
 
@@ -56,7 +56,7 @@ def test_a_registry_change_to_a_published_trial_is_held_not_applied(published, d
     assert {s.centre.short_name: s.status for s in kras.sites}["CHUS"] != SiteStatus.RECRUITING
     assert kras.pending_digest and kras.pending_since
     assert db.session.scalar(select(func.count(Notification.id))) == notifications  # no news
-    fields = [change.field for change in review.pending_changes(kras)]
+    fields = [change.field for change in held_changes.pending_changes(kras)]
     assert fields == ["title", "eligibility_summary", "site"]
 
 
@@ -178,7 +178,7 @@ def test_two_reviewers_cannot_both_decide(published, network, db):
     # The other reviewer's decision lands between this one's reading and writing.
     db.session.execute(update(Trial).where(Trial.id == kras.id).values(pending_digest=None))
     with pytest.raises(review.AlreadyDecided):
-        review.apply_change(kras, network.admin, digest)
+        held_changes.apply_change(kras, network.admin, digest)
     db.session.expire_all()
     assert _kras(db).title != "A new title"
 
