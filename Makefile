@@ -13,6 +13,12 @@ $(BIN)/activate: requirements.txt
 
 install: $(BIN)/activate
 
+# axe-core for the browser tests' accessibility checks (from npm, never a CDN).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --silent --no-audit --no-fund
+	touch $(AXE)
+
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
@@ -21,7 +27,7 @@ run: install
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-test: install
+test: install $(AXE)
 	$(BIN)/ruff check .
 	TEST_DB=sqlite $(BIN)/python -m pytest -n 2 --dist loadgroup
 	TEST_DB=postgresql $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser"

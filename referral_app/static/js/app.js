@@ -9,6 +9,8 @@
          .progress-bar  a.download-link  .poll-error  (.poll-status optional)
      <form data-confirm="msg">, <button type="submit" data-confirm="msg">,
      <a data-confirm="msg">              ask confirm() first
+     <div class="table-responsive">      when its table is wider than the box: focusable
+                                         (keyboard scrolling), a named region
 */
 (function () {
   'use strict';
@@ -266,7 +268,35 @@
     }
   });
 
+  /* A table wider than its box scrolls inside it: keyboard users reach it with Tab
+     and scroll it with the arrows (WCAG 2.1.1); it is named by its caption. */
+  function markScrollableTables() {
+    document.querySelectorAll('.table-responsive').forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute('tabindex')) {
+        var caption = box.querySelector('caption');
+        box.setAttribute('tabindex', '0');
+        box.setAttribute('role', 'region');
+        if (caption && caption.textContent.trim()) {
+          box.setAttribute('aria-label', caption.textContent.trim());
+        }
+        box.setAttribute('data-scrollable', '');
+      } else if (!scrolls && box.hasAttribute('data-scrollable')) {
+        ['tabindex', 'role', 'aria-label', 'data-scrollable'].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
+    });
+  }
+
+  var resizeTimer = null;
+  window.addEventListener('resize', function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(markScrollableTables, 150);
+  });
+
   function init() {
+    markScrollableTables();
     initCharts(document);
     document.querySelectorAll('form[data-upload]').forEach(perFileCategories);
     document.querySelectorAll('[data-poll-url]').forEach(startPolling);
