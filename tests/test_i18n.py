@@ -83,8 +83,11 @@ def test_placeholders_are_kept_in_translations():
             continue
         ids = [m.id] if isinstance(m.id, str) else list(m.id)
         strings = [m.string] if isinstance(m.string, str) else list(m.string)
-        expected = sorted(placeholder.findall(ids[-1]))
-        for string in strings:
+        # French's first form (0 and 1) follows the English singular, which may leave
+        # the count out ("The most referred trial"); the other forms the plural.
+        for position, string in enumerate(strings):
+            source = ids[0] if position == 0 else ids[-1]
+            expected = sorted(placeholder.findall(source))
             assert sorted(placeholder.findall(string)) == expected, m.id
 
 
@@ -93,3 +96,67 @@ def test_translation_outside_a_request_does_not_crash(app):
     from flask_babel import gettext
 
     assert gettext("Home") == "Accueil"
+
+
+# Numbers in a message that are not a count of things: versions, positions, limits
+# (never 1). Every other "%(n)d …" message is a count and needs ngettext.
+NOT_COUNTS = {
+    "Version %(n)d.",
+    "criteria version %(n)d, checked at submission",
+    "Not valid JSON (line %(n)d).",
+    "Criteria saved as version %(n)d.",
+    "study #%(n)d",
+    "At most %(n)d characters.",
+    "At most %(n)d files at once.",
+    "At least %(n)d characters.",
+    "At most %(n)d criteria.",
+    "Biomarker %(n)d",
+    "Earlier versions and purged documents (%(n)d)",
+}
+
+
+def test_a_count_in_a_message_has_its_plural(tmp_path):
+    """Issue 16: "1 essais en recrutement", "1 créés". A message counting things goes
+    through ngettext, so French and English say 1 thing and 2 things."""
+    import re
+
+    counted = re.compile(r"%\((n|num|count)\)d")
+    singular_only = sorted(
+        message
+        for message in _extract_current_singular_messages(tmp_path)
+        if counted.search(message) and message not in NOT_COUNTS
+    )
+    assert singular_only == [], "use ngettext for: " + "; ".join(singular_only)
+
+
+def _extract_current_singular_messages(tmp_path: Path) -> set[str]:
+    _extract_current_messages(tmp_path)
+    with (tmp_path / "messages.pot").open("rb") as f:
+        return {m.id for m in read_po(f) if isinstance(m.id, str) and m.id}
+
+
+# Words a template may show outside the catalogue: the product's name and technical
+# identifiers that read the same in both languages.
+UNTRANSLATED_WORDS = {"Passerelle", "Message-ID", "SHA-256", "ECOG"}
+
+
+def test_templates_show_no_text_that_bypasses_the_catalogue():
+    """Every word a template shows (text, or a title, aria-label, placeholder, alt,
+    data-confirm) goes through ``_()``: a French page never shows a stray English
+    "breadcrumb", and an English one no French."""
+    import re
+
+    jinja = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.S)
+    tags = re.compile(r"<(script|style)\b.*?</\1>|<[^>]*>", re.S | re.I)
+    shown_attributes = re.compile(r'\b(title|aria-label|placeholder|alt|data-confirm)="([^"]*)"')
+    word = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9-]+")
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        source = jinja.sub(" ", path.read_text(encoding="utf-8"))
+        texts = [value for _name, value in shown_attributes.findall(source)]
+        texts += tags.sub(" ", source).split("\n")
+        for text in texts:
+            stray = set(word.findall(re.sub(r"&[a-z]+;|&#\d+;", " ", text)))
+            if stray - UNTRANSLATED_WORDS:
+                found.append(f"{path.relative_to(ROOT)}: {text.strip()[:60]}")
+    assert found == []

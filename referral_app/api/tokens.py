@@ -13,6 +13,7 @@ import hashlib
 import secrets
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from referral_app import audit
@@ -44,7 +45,13 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
         )
     )
     if active >= MAX_TOKENS_PER_USER:
-        raise TokenError(_("You already have %(n)d active tokens.", n=MAX_TOKENS_PER_USER))
+        raise TokenError(
+            ngettext(
+                "You already have %(num)d active token.",
+                "You already have %(num)d active tokens.",
+                MAX_TOKENS_PER_USER,
+            )
+        )
     plain = secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,

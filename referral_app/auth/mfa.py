@@ -29,6 +29,7 @@ import pyotp
 import segno
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -329,10 +330,12 @@ def mfa_verify():
             db.session.commit()
             if used_recovery:
                 flash(
-                    _(
-                        "Recovery code accepted; %(n)d left. Ask an administrator for a reset "
-                        "if you lost your authenticator.",
-                        n=remaining_recovery_codes(user),
+                    ngettext(
+                        "Recovery code accepted; %(num)d code left. Ask an administrator for "
+                        "a reset if you lost your authenticator.",
+                        "Recovery code accepted; %(num)d codes left. Ask an administrator for "
+                        "a reset if you lost your authenticator.",
+                        remaining_recovery_codes(user),
                     ),
                     "warning",
                 )

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from referral_app import permissions
@@ -76,7 +77,7 @@ def upload(referral_id: int):
     return _change(
         referral_id,
         lambda: service.attach(referral, current_user, uploads.uploads_from_form()),
-        lambda added: _("%(n)d document(s) added.", n=len(added)),
+        lambda added: ngettext("%(num)d document added.", "%(num)d documents added.", len(added)),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import render_template
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 
@@ -138,7 +139,11 @@ def render_digest(notifications: list[Notification]) -> tuple[str, str, str]:
         items = [item(n) for n in notifications]
         values = {"items": items, "preferences_link": absolute_url("/preferences")}
         return (
-            _("Passerelle · daily digest (%(count)d updates)", count=len(items)),
+            ngettext(
+                "Passerelle · daily digest (%(num)d update)",
+                "Passerelle · daily digest (%(num)d updates)",
+                len(items),
+            ),
             render_template("email/digest.txt", **values),
             render_template("email/digest.html", **values),
         )

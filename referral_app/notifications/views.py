@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -87,7 +88,12 @@ def open_(notification_id: int):
 def mark_all_read():
     count = inbox.mark_all_read(current_user)
     db.session.commit()
-    flash(_("%(count)d notification(s) marked as read.", count=count), "success")
+    flash(
+        ngettext(
+            "%(num)d notification marked as read.", "%(num)d notifications marked as read.", count
+        ),
+        "success",
+    )
     return redirect(url_for(".index"))
 
 

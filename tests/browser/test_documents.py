@@ -32,7 +32,7 @@ def test_two_centres_exchange_a_pathology_pdf(browser_page, cast, db, tmp_path):
     page.get_by_label("pathologie.pdf").select_option("pathology")
     page.get_by_label("note.txt").select_option("consult_note")
     page.get_by_role("button", name="Upload").click()
-    page.wait_for_selector("text=2 document(s) added.")
+    page.wait_for_selector("text=2 documents added.")
     db.session.expire_all()
     kinds = {d.title: d.category.value for d in db.session.scalars(select(Document))}
     assert kinds == {"pathologie.pdf": "pathology", "note.txt": "consult_note"}

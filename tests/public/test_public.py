@@ -81,7 +81,7 @@ def test_centres_by_region(client, network, make, db):
     client.post("/language/en")
     page = client.get("/centres").text
     assert page.index("Estrie") < page.index("Montréal") < page.index("Montérégie")
-    assert "1 recruiting trials" in page
+    assert "1 recruiting trial" in page and "1 recruiting trials" not in page
 
 
 def _referral(make, network, trial, site, state, **kw):
