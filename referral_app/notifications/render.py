@@ -13,9 +13,8 @@ import datetime as dt
 from typing import Any
 
 from flask import render_template
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 
