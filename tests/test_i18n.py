@@ -160,3 +160,17 @@ def test_templates_show_no_text_that_bypasses_the_catalogue():
             if stray - UNTRANSLATED_WORDS:
                 found.append(f"{path.relative_to(ROOT)}: {text.strip()[:60]}")
     assert found == []
+
+
+def test_percentages_are_written_as_each_language_writes_them(app):
+    """Issue 16: "100,0%" lacked the space French puts before the sign."""
+    from flask_babel import force_locale
+
+    from referral_app.reports.labels import percent
+
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert (percent(1.0), percent(0.125)) == ("100,0\xa0%", "12,5\xa0%")
+        with force_locale("en"):
+            assert (percent(1.0), percent(0.125)) == ("100.0%", "12.5%")
+        assert percent(None) == "—"

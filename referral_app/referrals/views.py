@@ -104,9 +104,12 @@ def _region_choices() -> list[tuple]:
 # -- Lists ----------------------------------------------------------------------
 
 
-STATE_FILTERS = [("", _l("All")), ("open", _l("Open")), ("closed", _l("Closed"))] + [
-    (s.value, label) for s, label in STATE_LABELS.items()
-]
+# Whole words, not "All" / "Closed": in French they agree with "références".
+STATE_FILTERS = [
+    ("", _l("All referrals")),
+    ("open", _l("Open referrals")),
+    ("closed", _l("Closed referrals")),
+] + [(s.value, label) for s, label in STATE_LABELS.items()]
 
 
 def _list_page(box: str):

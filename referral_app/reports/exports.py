@@ -80,7 +80,7 @@ REFERRAL_HEADERS = [
     _l("Decided"),
     _l("Screening started"),
     _l("Enrollment date"),
-    _l("Closed"),
+    _l("Closed on"),
     _l("Outcome reason"),
     _l("Pre-screen: criteria not met"),
     _l("Started from the trial finder"),

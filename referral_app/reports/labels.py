@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 
 FUNNEL_LABELS = {
@@ -21,10 +21,12 @@ DURATION_LABELS = {
 
 
 def percent(value: float | None) -> str:
-    """``0.4285`` → ``"42.9 %"`` (by locale); ``None`` (nothing to divide) → ``"—"``."""
+    """``0.4285`` → ``"42,9 %"`` in French (the locale's own spacing), ``"42.9%"`` in
+    English; ``None`` (nothing to divide) → ``"—"``."""
     if value is None:
         return "—"
-    return format_percent(value, "#,##0.0%")
+    pattern = get_locale().percent_formats[None].pattern  # "#,##0 %" in French
+    return format_percent(value, pattern.replace("0", "0.0", 1) if "." not in pattern else pattern)
 
 
 def days(value: float | None) -> str:
