@@ -24,6 +24,7 @@ from flask_wtf.form import _Auto
 from wtforms import BooleanField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.widgets import CheckboxInput, HiddenInput, Select
 
+from referral_app.form_messages import AppTranslations
 from referral_app.inputs import has_control_characters
 
 POSTED_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -80,6 +81,10 @@ class BaseForm(FlaskForm):
     """Every posted form of the app inherits this (a test checks it)."""
 
     class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            # WTForms' messages in the app's own wording (``form_messages``).
+            return AppTranslations()
+
         def bind_field(self, form, unbound_field, options):
             sent = _SENT.get(unbound_field.field_class)
             if sent is not None:

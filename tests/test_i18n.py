@@ -174,3 +174,11 @@ def test_percentages_are_written_as_each_language_writes_them(app):
         with force_locale("en"):
             assert (percent(1.0), percent(0.125)) == ("100.0%", "12.5%")
         assert percent(None) == "—"
+
+
+def test_one_wording_for_a_required_field(client, db):
+    """WTForms' own message ("Ce champ est requis.") went beside the app's "Ce champ
+    est obligatoire.": WTForms now speaks through the app's catalogue."""
+    page = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert "Ce champ est obligatoire." in page
+    assert "requis" not in page
