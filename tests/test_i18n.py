@@ -182,3 +182,17 @@ def test_one_wording_for_a_required_field(client, db):
     page = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
     assert "Ce champ est obligatoire." in page
     assert "requis" not in page
+
+
+def test_a_label_and_its_colon_are_translated_together():
+    """French puts a space before a colon ("Nº de référence :"); a colon written
+    after a translated label in a template ("Nº de référence:") cannot have it."""
+    import re
+
+    outside = re.compile(r"_\([\"'][^\"']+[\"']\) \}\}:")
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in sorted((ROOT / "templates").rglob("*.*"))
+        for match in outside.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
