@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from referral_app import permissions
+from referral_app import audit_labels, permissions
 from referral_app.admin import services
 from referral_app.admin.forms import (
     AuditFilterForm,
@@ -361,8 +361,14 @@ def audit_log():
         db.session.scalars(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type))
     )
     actions = list(db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
-    form.object_type.choices = [("", _("All objects")), *[(t, t) for t in object_types]]
-    form.action.choices = [("", _("All actions")), *[(a, a) for a in actions]]
+    form.object_type.choices = [
+        ("", _("All objects")),
+        *[(t, audit_labels.object_label(t)) for t in object_types],
+    ]
+    form.action.choices = [
+        ("", _("All actions")),
+        *sorted(((a, audit_labels.action_label(a)) for a in actions), key=lambda c: c[1]),
+    ]
     stmt = select(AuditLog).order_by(AuditLog.id.desc())
     if form.user.data:
         like = f"%{form.user.data.strip()}%"
@@ -382,4 +388,6 @@ def audit_log():
         if user_ids
         else {}
     )
-    return render_template("admin/audit.html", form=form, page=page, people=people)
+    return render_template(
+        "admin/audit.html", form=form, page=page, people=people, labels=audit_labels
+    )

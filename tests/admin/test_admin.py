@@ -185,12 +185,51 @@ def test_audit_log_page_filters_by_user_object_and_action(client, login, network
     audit.record("create", "trial", 7, user_id=network.chum_coordinator.id)
     db.session.commit()
     login(network.admin)
+    client.post("/language/en")
     everything = client.get("/admin/audit")
     assert everything.status_code == 200
-    assert "deactivate" in everything.text and "city" in everything.text
+    assert 'data-action="deactivate"' in everything.text and "city" in everything.text
+    assert "Deactivated" in everything.text  # a label, not the code
     by_user = client.get("/admin/audit?user=lodie")
-    assert "trial #7" in by_user.text and "centre #" not in by_user.text
+    assert "Trial no. 7" in by_user.text and "Centre no." not in by_user.text
     by_object = client.get(f"/admin/audit?object_type=user&object_id={network.outsider.id}")
-    assert "deactivate" in by_object.text and "trial #7" not in by_object.text
+    assert 'data-action="deactivate"' in by_object.text and "Trial no. 7" not in by_object.text
     by_action = client.get("/admin/audit?action=update&object_id=abc")
-    assert "centre #" in by_action.text and "trial #7" not in by_action.text
+    assert "Centre no." in by_action.text and "Trial no. 7" not in by_action.text
+
+
+def test_the_audit_log_speaks_in_words(client, login, network, db):
+    """Issue 16: raw codes (``view_identifiers``) and a Python dict of filters."""
+    from referral_app import audit
+
+    audit.record("view_identifiers", "referral", 3, user_id=network.admin.id, channel="web")
+    audit.record(
+        "find_trials",
+        "trial_finder",
+        None,
+        user_id=network.admin.id,
+        filters={"region": "06", "own_centre": False},
+    )
+    db.session.commit()
+    login(network.admin)
+    client.post("/language/fr")
+    page = client.get("/admin/audit").text
+    assert "Identifiants du patient consultés" in page and "Référence nº 3" in page
+    assert "region: 06; own_centre: Non" in page and "{" not in page.split("<main")[1]
+
+
+def test_every_audited_action_has_a_label():
+    import re
+    from pathlib import Path
+
+    from referral_app.audit_labels import ACTIONS, OBJECTS
+
+    root = Path(__file__).parents[2]
+    actions, objects = set(), set()
+    for path in [*(root / "referral_app").rglob("*.py"), *(root / "workers").rglob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'audit\.record\(\s*"(\w+)",\s*"(\w+)"', source):
+            actions.add(match.group(1))
+            objects.add(match.group(2))
+        actions.update(re.findall(r'\baction\s*=\s*"(\w+)"', source))
+    assert actions - set(ACTIONS) == set() and objects - set(OBJECTS) == set()
