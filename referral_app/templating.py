@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_number, get_locale
+from flask_babel import format_number, get_locale
 from flask_login import current_user
 
-from referral_app import permissions
+from referral_app import i18n, permissions
 from referral_app.labels import label
 from referral_app.reports.labels import percent
-from referral_app.timeutil import as_utc
 
 
 def register(app: Flask) -> None:
@@ -28,8 +25,8 @@ def register(app: Flask) -> None:
         review_flags=_review_flags,
         review_flag_label=_review_flag_label,
     )
-    app.jinja_env.filters["datetime"] = _format_datetime
-    app.jinja_env.filters["date"] = _format_date
+    app.jinja_env.filters["datetime"] = i18n.format_datetime
+    app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["registry_markdown"] = _registry_markdown
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -77,21 +74,6 @@ def _site_unverified(site) -> bool:
     from referral_app.trials.confirmation import is_unverified
 
     return is_unverified(site)
-
-
-def _format_datetime(value: dt.datetime | None, fmt: str = "medium") -> str:
-    return format_datetime(as_utc(value), fmt) if value else ""
-
-
-def _format_date(value: dt.date | dt.datetime | str | None, fmt: str = "medium") -> str:
-    """A date in the reader's locale; ISO strings (events' data) are dates too."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    if isinstance(value, dt.datetime):
-        return format_datetime(as_utc(value), fmt)
-    return format_date(value, fmt)
 
 
 _nav_registry: list[tuple[int, str, object, object, str]] = []

@@ -44,12 +44,17 @@ def _parse(path: Path, headers_only: bool = False) -> EmailMessage:
         return BytesParser(policy=policy.default).parse(handle, headersonly=headers_only)
 
 
+def sent_at(message: EmailMessage):
+    """The message's Date header as a moment (shown in Quebec time), or None."""
+    try:
+        return parsedate_to_datetime(message["Date"]) if message["Date"] else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _summary(path: Path) -> StoredMessage:
     message = _parse(path, headers_only=True)
-    try:
-        date = parsedate_to_datetime(message["Date"]) if message["Date"] else None
-    except (TypeError, ValueError):
-        date = None
+    date = sent_at(message)
     return StoredMessage(
         name=path.name,
         to=[address.lower() for _name, address in getaddresses(message.get_all("To", []))],

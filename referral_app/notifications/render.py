@@ -9,15 +9,15 @@ Babel, in the reader's locale.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import render_template
-from flask_babel import force_locale, format_date, get_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 
+from referral_app import i18n
 from referral_app.labels import label
 from referral_app.links import absolute_url, referral_path
 from referral_app.models import Notification
@@ -50,7 +50,7 @@ def params(context: dict[str, Any]) -> _Params:
     )
     for name in DATE_PARAMS:
         if context.get(name):
-            values[name] = format_date(dt.date.fromisoformat(context[name]))
+            values[name] = i18n.format_date(context[name])
     return values
 
 

@@ -168,6 +168,7 @@ def message(name: str):
         "notifications/mailbox_message.html",
         name=name,
         message=found,
+        sent_at=devmail.sent_at(found),
         text=devmail.body_of(found, "plain"),
         has_html=bool(devmail.body_of(found, "html")),
     )

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
+from referral_app import i18n
 from referral_app.models import Referral
 from referral_app.timeutil import local_date
 from referral_app.workflow.fields import RecordedDate
@@ -51,7 +51,7 @@ def problems(
 
 
 def _problem(name, value, dates, submitted, accepted, today) -> str | None:
-    shown = format_date  # in the reader's language
+    shown = i18n.format_date  # in the reader's language
     if submitted and value < submitted:
         return _(
             "This date is before the referral was submitted (%(date)s).", date=shown(submitted)

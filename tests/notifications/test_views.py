@@ -199,3 +199,17 @@ def test_dev_mailbox_shows_a_user_their_own_messages(app, world, client, login, 
     assert "Hello for-intake" in client.get(f"/dev/mailbox/{mine}").get_data(as_text=True)
     assert client.get(f"/dev/mailbox/{theirs}").status_code == 404
     assert client.get("/dev/mailbox/..%2Fdev-secrets.json").status_code == 404
+
+
+def test_dev_mailbox_shows_the_date_in_quebec_time(app, world, client, login, monkeypatch):
+    """Issue 16: the message page showed the raw UTC header."""
+    monkeypatch.setitem(app.config, "SHOW_DEV_MAILBOX", True)
+    raw = (
+        f"To: {world.intake.email}\r\nSubject: dated\r\nFrom: a@b\r\n"
+        "Date: Wed, 12 Mar 2025 02:30:00 +0000\r\n\r\nHello\r\n"
+    ).encode()
+    name = devmail.save_message(app.config["MAILBOX_DIR"], raw).name
+    login(world.intake)
+    client.post("/language/fr")
+    page = client.get(f"/dev/mailbox/{name}").get_data(as_text=True)
+    assert "11 mars 2025, 22 h 30" in page and "+0000" not in page

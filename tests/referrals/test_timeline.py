@@ -44,7 +44,7 @@ def test_timeline_in_french_says_what_happened(client, login, cast, db):
         "Acceptée",
         "Présélection commencée",
     ]
-    assert "11/03/2025 22:30" in timeline  # Quebec time, French format
+    assert "2025-03-11 22 h 30" in timeline  # Quebec time, French (fr-CA) format
     assert "CHUM-0042" in timeline  # the study subject ID
     consent = referral.consent_on
     assert f"{consent.day} mars 2025" in timeline  # the consent date, by Babel
@@ -58,6 +58,6 @@ def test_timeline_in_english(client, login, cast, db):
     labels = re.findall(r"<strong>([^<]+)</strong>", timeline)
     assert labels[1:4] == ["Submitted", "Acknowledged", "Accepted"]
     assert "Enrolled" in labels
-    assert "3/11/25, 10:30" in timeline  # the same moment, English format
+    assert "2025-03-11, 10:30\u202fp.m." in timeline  # the same moment, en-CA: never 3/11/25
     assert "Study subject ID: CHUM-0042" in timeline
     assert re.search(r"Enrollment date: Mar \d+, 2025", timeline)
