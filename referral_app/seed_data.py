@@ -241,12 +241,13 @@ COMMUNITIES: list[dict[str, Any]] = [
         "partner": None,
         "description_fr": (
             "Lancé en 2018, le RÉSOT est la première communauté de pratique mise sur pied "
-            "par le Q-CROC. Il réunit aujourd'hui plus de 80 membres dans 16 centres "
-            "hospitaliers du Québec."
+            "par le Q-CROC. Il réunit des médecins, des infirmières et des coordonnateurs "
+            "de recherche de centres hospitaliers de tout le Québec."
         ),
         "description_en": (
             "Launched in 2018, RÉSOT was the first community of practice set up by Q-CROC. "
-            "Today it has more than 80 members in 16 hospital centres across Quebec."
+            "It brings together physicians, nurses and research coordinators of hospital "
+            "centres across Quebec."
         ),
         "goals_fr": _goals([], _GOALS_FR),
         "goals_en": _goals([], _GOALS_EN),
@@ -308,14 +309,14 @@ COMMUNITIES: list[dict[str, Any]] = [
         "launched_on": "2022-02-01",  # "winter of 2022"
         "partner": None,
         "description_fr": (
-            "Lancée à l'hiver 2022, cette communauté réunit près de 30 médecins de 11 centres "
-            "du Québec. Elle permet notamment d'optimiser le recrutement et la référence de "
+            "Lancée à l'hiver 2022, cette communauté réunit des médecins de centres de tout "
+            "le Québec. Elle permet notamment d'optimiser le recrutement et la référence de "
             "patients entre les hôpitaux."
         ),
         "description_en": (
-            "Launched in the winter of 2022, this community brings together nearly 30 "
-            "physicians from 11 centres across Quebec. Among other things, it optimizes "
-            "recruitment and the referral of patients between hospitals."
+            "Launched in the winter of 2022, this community brings together physicians "
+            "from centres across Quebec. Among other things, it optimizes recruitment and "
+            "the referral of patients between hospitals."
         ),
         "goals_fr": _goals(
             ["Optimiser le recrutement et la référence de patients entre les hôpitaux"],

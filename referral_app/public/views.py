@@ -46,15 +46,17 @@ def _language() -> str:
     return str(get_locale() or "fr")
 
 
+def participating_centre():
+    """A centre of the network: active (the home page counts what the centres page lists)."""
+    return Centre.is_active.is_(True)
+
+
 def network_totals() -> dict[str, int]:
     """Headline figures for the landing page (a few counts, each one query)."""
     return {
         "communities": db.session.scalar(select(func.count(Community.id))) or 0,
-        "centres": db.session.scalar(
-            select(func.count(func.distinct(User.centre_id)))
-            .join(Membership, Membership.user_id == User.id)
-            .where(User.active.is_(True))
-        )
+        # The centres the centres page lists (issue 16: 19 here, 22 there).
+        "centres": db.session.scalar(select(func.count(Centre.id)).where(participating_centre()))
         or 0,
         "members": db.session.scalar(
             select(func.count(func.distinct(Membership.user_id)))
@@ -169,7 +171,7 @@ def centres():
         select(Centre, Region, func.coalesce(recruiting.c.sites, 0))
         .join(Region, Region.id == Centre.region_id)
         .outerjoin(recruiting, recruiting.c.centre_id == Centre.id)
-        .where(Centre.is_active.is_(True))
+        .where(participating_centre())
         .order_by(Region.code, Centre.name)
     ).all()
     regions: list[tuple[Region, list]] = []

@@ -130,3 +130,32 @@ def test_figures_are_aggregates_in_one_query_each(client, network, make, db, cou
     page = client.get("/figures")
     assert page.status_code == 200
     assert "REF-2026" not in page.text
+
+
+def test_the_home_page_counts_the_centres_the_centres_page_lists(client, db):
+    """Issue 16: the demo's home page said 19 participating centres, its centres page
+    listed 22 (centres without members were not counted)."""
+    import re
+
+    from referral_app.seeding import seed_demo
+
+    seed_demo()
+    client.post("/language/en")
+    listed = re.search(r"(\d+) centres, by health region", client.get("/centres").text)
+    home = client.get("/").text
+    counted = re.search(
+        r'fw-semibold">(\d+)</div><div class="small text-muted">participating', home
+    )
+    assert listed and counted and listed.group(1) == counted.group(1)
+
+
+def test_community_texts_state_no_figure_the_live_counts_contradict():
+    """The seed's "more than 80 members in 16 centres" stood beside the page's live
+    "25 members in 16 centres": the demo's texts leave figures to the counts."""
+    import re
+
+    from referral_app import seed_data
+
+    for community in seed_data.COMMUNITIES:
+        for key in ("description_fr", "description_en"):
+            assert not re.search(r"\d+ (membres|members|centres)", community[key]), community[key]
