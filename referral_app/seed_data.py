@@ -931,7 +931,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Canadian Cancer Trials Group",
         phase="phase3",
         community="thoracic",
-        tumour_site="Lung (NSCLC)",
+        tumour_site="Non-Small Cell Lung Cancer",
         biomarkers="EGFR ex19del/L858R",
         eligibility=[
             "Stage IIIB-IV non-squamous NSCLC, no prior systemic therapy",
@@ -958,7 +958,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Borealis Oncology",
         phase="phase2",
         community="thoracic",
-        tumour_site="Lung (NSCLC)",
+        tumour_site="Non-Small Cell Lung Cancer",
         biomarkers="KRAS G12C",
         eligibility=[
             "Advanced NSCLC with KRAS G12C, after immunotherapy and platinum chemotherapy",
@@ -983,7 +983,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Aurora Genomics",
         phase="phase1_2",
         community="thoracic",
-        tumour_site="Lung (NSCLC)",
+        tumour_site="Non-Small Cell Lung Cancer",
         biomarkers="RET fusion",
         eligibility=[
             "RET fusion confirmed by NGS (tissue or plasma)",
@@ -1007,7 +1007,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Laurentide Biotherapeutics",
         phase="phase2",
         community="thoracic",
-        tumour_site="Lung (NSCLC)",
+        tumour_site="Non-Small Cell Lung Cancer",
         biomarkers="ALK rearrangement",
         eligibility=[
             "ALK-rearranged advanced NSCLC progressing on lorlatinib",
@@ -1031,7 +1031,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Canadian Cancer Trials Group",
         phase="phase3",
         community="thoracic",
-        tumour_site="Lung (SCLC)",
+        tumour_site="Small Cell Lung Cancer",
         biomarkers="",
         eligibility=[
             "Extensive-stage SCLC with response after 4 cycles of chemo-immunotherapy",
@@ -1059,7 +1059,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Q-CROC",
         phase="phase2",
         community="thoracic",
-        tumour_site="Pleural mesothelioma",
+        tumour_site="Pleural Mesothelioma",
         biomarkers="",
         eligibility=[
             "Epithelioid pleural mesothelioma judged resectable by a thoracic surgeon",
@@ -1081,7 +1081,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Mistral Oncology",
         phase="phase3",
         community="thoracic",
-        tumour_site="Lung (NSCLC)",
+        tumour_site="Non-Small Cell Lung Cancer",
         biomarkers="PD-L1 ≥ 1%",
         eligibility=[
             "Unresectable stage III NSCLC without progression after chemoradiation",
@@ -1106,7 +1106,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Fleuve Biopharma",
         phase="phase3",
         community="hemato-oncology",
-        tumour_site="Acute myeloid leukemia",
+        tumour_site="Acute Myeloid Leukemia",
         biomarkers="FLT3-ITD/TKD",
         eligibility=[
             "Newly diagnosed AML with FLT3-ITD or TKD mutation, age 18-75",
@@ -1130,7 +1130,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Q-CROC",
         phase="phase2",
         community="hemato-oncology",
-        tumour_site="Acute myeloid leukemia",
+        tumour_site="Acute Myeloid Leukemia",
         biomarkers="IDH1 R132",
         eligibility=[
             "Relapsed or refractory AML with IDH1 R132 mutation",
@@ -1153,7 +1153,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Q-CROC",
         phase="phase2",
         community="hemato-oncology",
-        tumour_site="Myelodysplastic syndromes",
+        tumour_site="Myelodysplastic Neoplasms",
         biomarkers="SF3B1 mutation",
         eligibility=[
             "IPSS-R very low, low or intermediate risk MDS with SF3B1 mutation",
@@ -1176,7 +1176,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Nordic Cell Therapies",
         phase="phase1",
         community="hemato-oncology",
-        tumour_site="AML / MDS",
+        tumour_site="Myeloid",
         biomarkers="TP53 mutation",
         eligibility=[
             "AML or higher-risk MDS with TP53 mutation, relapsed or refractory",
@@ -1198,7 +1198,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Cartier Biosciences",
         phase="phase1_2",
         community="hemato-oncology",
-        tumour_site="Acute myeloid leukemia",
+        tumour_site="Acute Myeloid Leukemia",
         biomarkers="KMT2A rearrangement / NPM1 mutation",
         eligibility=[
             "Relapsed or refractory acute leukemia with KMT2A-r or NPM1 mutation",
@@ -1220,7 +1220,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Canadian Cancer Trials Group",
         phase="phase3",
         community="hemato-oncology",
-        tumour_site="Diffuse large B-cell lymphoma",
+        tumour_site="Diffuse Large B-Cell Lymphoma, NOS",
         biomarkers="CD20",
         eligibility=[
             "Untreated DLBCL, IPI 2-5",
@@ -1247,7 +1247,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Saint-Laurent Pharma",
         phase="phase3",
         community="hemato-oncology",
-        tumour_site="Multiple myeloma",
+        tumour_site="Plasma Cell Myeloma",
         biomarkers="",
         eligibility=[
             "Newly diagnosed multiple myeloma, not eligible for autologous transplant",
@@ -1273,7 +1273,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Borealis Oncology",
         phase="phase3",
         community="colorectal",
-        tumour_site="Colorectal",
+        tumour_site="Colorectal Adenocarcinoma",
         biomarkers="BRAF V600E",
         eligibility=[
             "Untreated metastatic colorectal adenocarcinoma with BRAF V600E",
@@ -1298,7 +1298,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Q-CROC",
         phase="phase2",
         community="colorectal",
-        tumour_site="Rectum",
+        tumour_site="Rectal Adenocarcinoma",
         biomarkers="MSI-H/dMMR",
         eligibility=[
             "Stage II-III rectal adenocarcinoma, dMMR by immunohistochemistry or MSI-H",
@@ -1322,7 +1322,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Canadian Cancer Trials Group",
         phase="phase2_3",
         community="colorectal",
-        tumour_site="Colon",
+        tumour_site="Colon Adenocarcinoma",
         biomarkers="ctDNA",
         eligibility=[
             "Resected stage II or III colon adenocarcinoma, R0 resection",
@@ -1351,7 +1351,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Aurora Genomics",
         phase="phase2",
         community="colorectal",
-        tumour_site="Colorectal",
+        tumour_site="Colorectal Adenocarcinoma",
         biomarkers="HER2 amplification, RAS wild-type",
         eligibility=[
             "Metastatic colorectal cancer, HER2 IHC 3+ or amplified by ISH",
@@ -1374,7 +1374,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Q-CROC",
         phase="phase2",
         community="colorectal",
-        tumour_site="Rectum",
+        tumour_site="Rectal Adenocarcinoma",
         biomarkers="",
         eligibility=[
             "Stage II-III rectal adenocarcinoma within 12 cm of the anal verge",
@@ -1397,7 +1397,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Mistral Oncology",
         phase="phase1_2",
         community="colorectal",
-        tumour_site="Colorectal",
+        tumour_site="Colorectal Adenocarcinoma",
         biomarkers="KRAS G12C",
         eligibility=[
             "Metastatic colorectal cancer with KRAS G12C after fluoropyrimidine, oxaliplatin "
@@ -1471,7 +1471,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Q-CROC",
         phase="phase2_3",
         community="uro-oncology",
-        tumour_site="Bladder",
+        tumour_site="Bladder/Urinary Tract",
         biomarkers="",
         eligibility=[
             "cT2-T4a N0 M0 urothelial carcinoma after maximal TURBT",
@@ -1495,7 +1495,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Fleuve Biopharma",
         phase="phase2",
         community="uro-oncology",
-        tumour_site="Urothelial",
+        tumour_site="Bladder Urothelial Carcinoma",
         biomarkers="FGFR3 mutation/fusion",
         eligibility=[
             "Locally advanced or metastatic urothelial carcinoma with FGFR3 alteration",
@@ -1519,7 +1519,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Children's Oncology Group",
         phase="phase3",
         community="pediatric",
-        tumour_site="B-cell acute lymphoblastic leukemia (pediatric)",
+        tumour_site="B-Lymphoblastic Leukemia/Lymphoma",
         biomarkers="",
         eligibility=[
             "Age 1-9 years, newly diagnosed B-ALL, NCI standard risk",
@@ -1543,7 +1543,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Aurora Genomics",
         phase="phase1_2",
         community="pediatric",
-        tumour_site="Neuroblastoma (pediatric)",
+        tumour_site="Neuroblastoma",
         biomarkers="ALK mutation/amplification",
         eligibility=[
             "Age 1-21 years, relapsed or refractory high-risk neuroblastoma",
@@ -1566,7 +1566,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Children's Oncology Group",
         phase="phase2",
         community="pediatric",
-        tumour_site="Low-grade glioma (pediatric)",
+        tumour_site="Pediatric-Type Diffuse Low-Grade Glioma",
         biomarkers="BRAF fusion / BRAF V600E",
         eligibility=[
             "Age 2-21 years, low-grade glioma requiring first systemic therapy",
@@ -1590,7 +1590,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Canadian Cancer Trials Group",
         phase="phase3",
         community="gynecology",
-        tumour_site="Ovary",
+        tumour_site="Ovary/Fallopian Tube",
         biomarkers="HRD positive, BRCA1/2",
         eligibility=[
             "Newly diagnosed stage III-IV high-grade serous or endometrioid ovarian cancer",
@@ -1614,7 +1614,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Saint-Laurent Pharma",
         phase="phase2",
         community="gynecology",
-        tumour_site="Endometrium",
+        tumour_site="Endometrial Carcinoma",
         biomarkers="MSI-H/dMMR",
         eligibility=[
             "Advanced or recurrent endometrial carcinoma, dMMR",
@@ -1661,7 +1661,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Cartier Biosciences",
         phase="phase3",
         community="neuro-radiology-gynecology",
-        tumour_site="Glioma",
+        tumour_site="Diffuse Glioma",
         biomarkers="IDH1/2 mutation",
         eligibility=[
             "Grade 2 astrocytoma or oligodendroglioma, IDH1/2-mutant, after surgery only",
@@ -1710,7 +1710,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Nordic Cell Therapies",
         phase="phase2",
         community="neuro-radiology-gynecology",
-        tumour_site="Glioblastoma",
+        tumour_site="Glioblastoma, IDH-Wildtype",
         biomarkers="MGMT unmethylated, IDH wild-type",
         eligibility=[
             "First recurrence of IDH-wildtype glioblastoma, MGMT promoter unmethylated",
@@ -1734,7 +1734,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Q-CROC",
         phase="phase2",
         community="melanoma",
-        tumour_site="Cutaneous melanoma",
+        tumour_site="Cutaneous Melanoma",
         biomarkers="",
         eligibility=[
             "Resectable stage III cutaneous melanoma with clinically detectable nodes",
@@ -1760,7 +1760,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Mistral Oncology",
         phase="phase3",
         community="melanoma",
-        tumour_site="Cutaneous melanoma",
+        tumour_site="Cutaneous Melanoma",
         biomarkers="BRAF V600E/K",
         eligibility=[
             "Unresectable stage III or IV melanoma with BRAF V600E or V600K",
@@ -1785,7 +1785,7 @@ TRIALS: list[dict[str, Any]] = [
         sponsor="Borealis Oncology",
         phase="phase2",
         community="melanoma",
-        tumour_site="Uveal melanoma",
+        tumour_site="Uveal Melanoma",
         biomarkers="HLA-A*02:01",
         eligibility=[
             "Metastatic uveal melanoma, HLA-A*02:01 positive",

@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = i18n.format_datetime
     app.jinja_env.filters["date"] = i18n.format_date
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["tumour_site"] = _tumour_site_label
     app.jinja_env.filters["registry_markdown"] = _registry_markdown
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
@@ -44,6 +45,12 @@ def _registry_markdown(text: str | None):
     from referral_app.trials.markdown import inline
 
     return inline(text)
+
+
+def _tumour_site_label(text: str | None) -> str:
+    from referral_app.eligibility.vocabulary import tumour_site_label
+
+    return tumour_site_label(text)
 
 
 def _biomarker_proposals(trial) -> list[str]:

@@ -196,3 +196,31 @@ def test_a_label_and_its_colon_are_translated_together():
         for match in outside.finditer(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_tumour_sites_are_shown_in_the_readers_language(app):
+    """Issue 16: tumour sites in English on French pages."""
+    from referral_app.eligibility.vocabulary import tumour_site_label
+
+    with app.app_context():
+        assert tumour_site_label("Non-Small Cell Lung Cancer", "fr") == (
+            "Cancer du poumon non à petites cellules"
+        )
+        assert tumour_site_label("cancer du poumon non à petites cellules", "en") == (
+            "Non-Small Cell Lung Cancer"
+        )
+        assert tumour_site_label("NSCLC", "fr").startswith("Cancer du poumon")
+        assert tumour_site_label("Brain metastases", "fr") == "Brain metastases"  # as written
+
+
+def test_every_demo_trials_tumour_site_has_both_languages():
+    from referral_app import seed_data
+    from referral_app.eligibility.vocabulary import tumour_site_label
+
+    untranslated = {
+        trial["tumour_site"]
+        for trial in seed_data.TRIALS
+        if tumour_site_label(trial["tumour_site"], "fr") == trial["tumour_site"]
+        and trial["tumour_site"] not in ("Prostate", "Cervix")  # the same word in French
+    }
+    assert untranslated <= {"Brain metastases"}

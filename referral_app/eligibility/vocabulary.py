@@ -292,3 +292,22 @@ def find_tumour_types(text: str, limit: int = 20) -> list[TumourType]:
             ranked.append((rank, entry.depth, entry.sort_name, entry.code, entry.found))
     ranked.sort(key=lambda item: item[:4])
     return [item[4] for item in ranked[:limit]]
+
+
+@cache
+def _types_by_name() -> dict[str, TumourType]:
+    found: dict[str, TumourType] = {}
+    for code, kind in tumour_types().items():
+        for name in (code, kind.name_en, kind.name_fr):
+            found.setdefault(normalise(name), kind)
+    return found
+
+
+def tumour_site_label(text: str | None, language: str | None = None) -> str:
+    """A trial's tumour site in the reader's language when it names an OncoTree type
+    (its code, English or French name, as the import and the demo write it); any
+    other text as it was written."""
+    if not text:
+        return ""
+    kind = _types_by_name().get(normalise(text))
+    return label(kind, language) if kind else text

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from referral_app import permissions
+from referral_app.eligibility import vocabulary
 from referral_app.extensions import db
 from referral_app.models import (
     Centre,
@@ -89,7 +90,8 @@ def tumour_site_choices() -> list[tuple[str, str]]:
         .distinct()
         .order_by(Trial.tumour_site)
     )
-    return [(v, v) for v in values]
+    labelled = [(value, vocabulary.tumour_site_label(value)) for value in values]
+    return sorted(labelled, key=lambda choice: vocabulary.normalise(choice[1]))
 
 
 def search_form_and_filters(
