@@ -1,0 +1,163 @@
+"""The whole story in Chromium, in French and in English (issue 16, item 1).
+
+The app is served over HTTP (``live_server``), a real ``celery worker`` process
+delivers its notifications to a real SMTP server (``worker``, ``smtp_sink``), on the
+demo network. A coordinator at the CHUM finds a trial recruiting at the Jewish
+General Hospital and files a referral; the JGH's coordinator is told (in the app and
+by an e-mail without patient data), asks for information, which the CHUM answers;
+the JGH accepts, schedules the consult, starts screening and enrolls. The CHUM
+follows every step on the timeline and in its notifications, its manager sees the
+enrolment in the reports, and a coordinator of a third centre gets "not found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from referral_app import seed_data
+from referral_app.extensions import db as _db
+from referral_app.models import Centre, Referral, Trial, TrialSite, User
+from referral_app.seeding import seed_demo
+from referral_app.timeutil import local_today
+from tests.conftest import enrol_mfa, totp_code
+from tests.workers.support import wait_for
+
+pytestmark = pytest.mark.browser
+
+REFERRER = "elodie.marchand@chum.passerelle.test"  # coordinator, CHUM
+RECEIVER = "rachel.goldfarb@jgh.passerelle.test"  # coordinator, JGH (an intake contact)
+MANAGER = "luc.beauregard@chum.passerelle.test"  # the CHUM's manager
+THIRD = "julie.fontaine@chus.passerelle.test"  # coordinator, CHUS
+TRIAL = "HORIZON-LUNG"
+PATIENT = "Jeanne Tremblay-Story"
+
+
+def _open_as(browser, live_server, email: str, language: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    user = _db.session.scalar(select(User).where(User.email == email))
+    if user.mfa_required and not user.mfa_enabled:
+        enrol_mfa(user)
+    page.goto(live_server + "/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(seed_data.DEMO_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(lambda url: "/home" in url or "/mfa/" in url)
+    if "/mfa/" in page.url:
+        page.locator("input[name=code]").fill(totp_code(user))
+        page.locator("input[name=code]").press("Enter")
+        page.wait_for_url("**/home")
+    button = page.get_by_role("button", name="English" if language == "en" else "Français")
+    if button.count():
+        button.first.click()
+        page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
+    return page
+
+
+def _act(page, live_server, referral_id: int, event: str, **fields: str) -> None:
+    """Open the action's panel, fill its fields (by name), send it; the page says done."""
+    page.goto(f"{live_server}/referrals/{referral_id}")
+    form = page.locator(f'form[action$="/referrals/{referral_id}/events/{event}"]')
+    details = page.locator("details", has=form)
+    if details.count():
+        details.locator("summary").click()
+    for name, value in fields.items():
+        form.locator(f'[name="{name}"]').fill(value)
+    form.locator('button[type="submit"]').last.click()
+    page.wait_for_url(lambda url: "failed=" not in url)
+    assert page.locator(".alert-success").count(), page.locator("main").inner_text()[:500]
+
+
+def _timeline(page, live_server, referral_id: int) -> list[str]:
+    page.goto(f"{live_server}/referrals/{referral_id}")
+    return page.locator("[data-timeline]").evaluate_all(
+        "items => items.map(item => item.dataset.timeline)"
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_referral_from_search_to_enrolment_between_two_centres(
+    browser, live_server, worker, smtp_sink, db, language
+):
+    seed_demo()
+    db.session.commit()
+    jgh = db.session.scalar(select(Centre).where(Centre.short_name == "JGH"))
+    trial = db.session.scalar(select(Trial).where(Trial.acronym == TRIAL))
+    site = db.session.scalar(
+        select(TrialSite).where(TrialSite.trial_id == trial.id, TrialSite.centre_id == jgh.id)
+    )
+    today = local_today()
+
+    # A finds the trial recruiting at B and files the referral.
+    a = _open_as(browser, live_server, REFERRER, language)
+    a.goto(f"{live_server}/referrals/new?q={TRIAL}")
+    a.locator(f'a[href*="/referrals/new/{site.id}"]').first.click()
+    a.locator("#patient_consent").check()
+    a.locator("#patient_name").fill(PATIENT)
+    a.locator("#date_of_birth").fill("1958-04-02")
+    a.locator("#patient_region_id").select_option(str(jgh.region_id))
+    a.locator("#diagnosis").fill("NSCLC adenocarcinoma")
+    a.locator("#stage").fill("IVA")
+    a.locator("#ecog").select_option("1")
+    a.locator("#prior_lines").fill("1")
+    a.once("dialog", lambda dialog: dialog.accept())
+    a.locator('button[name="action"][value="submit"]').click()
+    a.wait_for_load_state()
+    assert re.search(r"/referrals/\d+$", a.url), a.locator("main").inner_text()[:800]
+    referral = db.session.scalar(
+        select(Referral).where(Referral.trial_id == trial.id).order_by(Referral.id.desc())
+    )
+    assert referral.state.value == "submitted"
+
+    # B is told: in the app, and by an e-mail with a link and no patient data.
+    wait_for(
+        lambda: any(RECEIVER in message["To"] for message in smtp_sink.messages),
+        timeout=30,
+        message="the receiving site's e-mail",
+    )
+    mail = next(m for m in smtp_sink.messages if RECEIVER in m["To"])
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert f"/referrals/{referral.id}" in body and PATIENT not in body and "1958" not in body
+    b = _open_as(browser, live_server, RECEIVER, language)
+    b.goto(f"{live_server}/notifications/")
+    assert referral.reference in b.locator("main").inner_text()
+
+    # B asks for information; A answers; B accepts, schedules, screens, enrolls.
+    _act(b, live_server, referral.id, "request_info", note="Latest CT report, please.")
+    _act(a, live_server, referral.id, "provide_info", note="CT of last week attached to the chart.")
+    _act(b, live_server, referral.id, "accept")
+    consult = (today + dt.timedelta(days=7)).isoformat()
+    _act(b, live_server, referral.id, "schedule_consult", consult_on=consult)
+    _act(b, live_server, referral.id, "start_screening", consent_on=today.isoformat())
+    _act(
+        b,
+        live_server,
+        referral.id,
+        "enroll",
+        enrolled_on=today.isoformat(),
+        study_subject_id="HZ-0042",
+    )
+
+    # A follows every step on the timeline and in the notifications.
+    steps = _timeline(a, live_server, referral.id)
+    for event in ("submit", "request_info", "provide_info", "accept", "schedule_consult",
+                  "start_screening", "enroll"):  # fmt: skip
+        assert event in steps, (event, steps)
+    a.goto(f"{live_server}/notifications/")
+    assert a.locator("main").inner_text().count(referral.reference) >= 5
+
+    # A's manager sees the enrolment in the reports; a third centre sees nothing.
+    manager = _open_as(browser, live_server, MANAGER, language)
+    manager.goto(f"{live_server}/reports/")
+    enrolled = manager.locator('[data-funnel="enrolled"] td').first.inner_text()
+    assert int(enrolled) >= 1
+    third = _open_as(browser, live_server, THIRD, language)
+    response = third.goto(f"{live_server}/referrals/{referral.id}")
+    assert response.status == 404
+    assert PATIENT not in third.content()
