@@ -60,6 +60,29 @@ def _open_as(browser, live_server, email: str, language: str):
     return page
 
 
+def _file_referral(page, live_server, db, trial, site, region_id: int) -> Referral:
+    """From the new-referral search to a submitted referral, as a coordinator does it."""
+    page.goto(f"{live_server}/referrals/new?q={trial.acronym}")
+    page.locator(f'a[href*="/referrals/new/{site.id}"]').first.click()
+    page.locator("#patient_consent").check()
+    page.locator("#patient_name").fill(PATIENT)
+    page.locator("#date_of_birth").fill("1958-04-02")
+    page.locator("#patient_region_id").select_option(str(region_id))
+    page.locator("#diagnosis").fill("NSCLC adenocarcinoma")
+    page.locator("#stage").fill("IVA")
+    page.locator("#ecog").select_option("1")
+    page.locator("#prior_lines").fill("1")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator('button[name="action"][value="submit"]').click()
+    page.wait_for_load_state()
+    assert re.search(r"/referrals/\d+$", page.url), page.locator("main").inner_text()[:800]
+    referral = db.session.scalar(
+        select(Referral).where(Referral.trial_id == trial.id).order_by(Referral.id.desc())
+    )
+    assert referral.state.value == "submitted"
+    return referral
+
+
 def _act(page, live_server, referral_id: int, event: str, **fields: str) -> None:
     """Open the action's panel, fill its fields (by name), send it; the page says done."""
     page.goto(f"{live_server}/referrals/{referral_id}")
@@ -68,7 +91,11 @@ def _act(page, live_server, referral_id: int, event: str, **fields: str) -> None
     if details.count():
         details.locator("summary").click()
     for name, value in fields.items():
-        form.locator(f'[name="{name}"]').fill(value)
+        control = form.locator(f'[name="{name}"]')
+        if control.evaluate("element => element.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
     form.locator('button[type="submit"]').last.click()
     page.wait_for_url(lambda url: "failed=" not in url)
     assert page.locator(".alert-success").count(), page.locator("main").inner_text()[:500]
@@ -96,24 +123,7 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
 
     # A finds the trial recruiting at B and files the referral.
     a = _open_as(browser, live_server, REFERRER, language)
-    a.goto(f"{live_server}/referrals/new?q={TRIAL}")
-    a.locator(f'a[href*="/referrals/new/{site.id}"]').first.click()
-    a.locator("#patient_consent").check()
-    a.locator("#patient_name").fill(PATIENT)
-    a.locator("#date_of_birth").fill("1958-04-02")
-    a.locator("#patient_region_id").select_option(str(jgh.region_id))
-    a.locator("#diagnosis").fill("NSCLC adenocarcinoma")
-    a.locator("#stage").fill("IVA")
-    a.locator("#ecog").select_option("1")
-    a.locator("#prior_lines").fill("1")
-    a.once("dialog", lambda dialog: dialog.accept())
-    a.locator('button[name="action"][value="submit"]').click()
-    a.wait_for_load_state()
-    assert re.search(r"/referrals/\d+$", a.url), a.locator("main").inner_text()[:800]
-    referral = db.session.scalar(
-        select(Referral).where(Referral.trial_id == trial.id).order_by(Referral.id.desc())
-    )
-    assert referral.state.value == "submitted"
+    referral = _file_referral(a, live_server, db, trial, site, jgh.region_id)
 
     # B is told: in the app, and by an e-mail with a link and no patient data.
     wait_for(
@@ -161,3 +171,43 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
     response = third.goto(f"{live_server}/referrals/{referral.id}")
     assert response.status == 404
     assert PATIENT not in third.content()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_decline_suggests_a_site_and_the_redirect_drafts_to_it(
+    browser, live_server, worker, db, language
+):
+    seed_demo()
+    db.session.commit()
+    jgh = db.session.scalar(select(Centre).where(Centre.short_name == "JGH"))
+    hclm = db.session.scalar(select(Centre).where(Centre.short_name == "HCLM"))
+    trial = db.session.scalar(select(Trial).where(Trial.acronym == TRIAL))
+    sites = {
+        s.centre_id: s
+        for s in db.session.scalars(select(TrialSite).where(TrialSite.trial_id == trial.id))
+    }
+    a = _open_as(browser, live_server, REFERRER, language)
+    referral = _file_referral(a, live_server, db, trial, sites[jgh.id], jgh.region_id)
+
+    b = _open_as(browser, live_server, RECEIVER, language)
+    _act(
+        b,
+        live_server,
+        referral.id,
+        "decline",
+        reason_code="better_served_elsewhere",
+        note="Closer to home at Charles-Le Moyne.",
+        suggested_site_id=str(sites[hclm.id].id),
+    )
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).state.value == "declined"
+
+    a.goto(f"{live_server}/referrals/{referral.id}/redirect")
+    suggested = a.locator("li", has=a.locator(".badge.text-bg-info"))
+    assert "HCLM" in suggested.inner_text()
+    suggested.locator('button[type="submit"]').click()
+    a.wait_for_load_state()
+    draft = db.session.scalar(select(Referral).where(Referral.previous_referral_id == referral.id))
+    assert draft is not None and draft.state.value == "draft"
+    assert draft.site_id == sites[hclm.id].id
+    assert _timeline(a, live_server, referral.id)[-1] == "redirect"
