@@ -5,6 +5,7 @@ checklist at submission, and the receiving site sees it."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from referral_app.eligibility.service import set_criteria
@@ -50,13 +51,15 @@ def test_find_refer_answer_the_checklist_and_the_site_sees_it(browser_page, cast
     page.locator("#prescreen-organ-met").check()  # the item the summary cannot decide
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Submit").click()
-    page.wait_for_selector("text=submitted")
+    # The flash of the submit itself ("text=submitted" also matched the form's own
+    # "before submitting" under load, and the receiver looked too early).
+    page.wait_for_selector(".alert-success")
 
     page.context.clear_cookies()
     _log_in(page, cast.receiving["coordinator"])
     page.goto(page.base + f"/referrals/{draft.id}")
     card = page.locator("#prescreen")
-    assert card.locator('[data-criterion="organ"][data-status="met"]').is_visible()
+    expect(card.locator('[data-criterion="organ"][data-status="met"]')).to_be_visible()
     assert "referring site" in card.locator('[data-criterion="organ"]').inner_text()
     db.session.expire_all()
     referral = db.session.get(Referral, draft.id)
