@@ -21,6 +21,7 @@ from referral_app.labels import URGENCY_LABELS
 from referral_app.models import Language, Referral, Urgency
 from referral_app.patient_data import PatientIdentifiers
 from referral_app.referrals.services import CLINICAL_DRAFT_FIELDS
+from referral_app.workflow import guards
 
 
 def _optional_int(value):
@@ -104,6 +105,25 @@ class ReferralForm(SummaryFields, BaseForm):
             **self.summary_data(),
             "prescreen_answers": answers,
         }
+
+    def mark_required_to_submit(self) -> None:
+        """Marked from the start, not once a submit has failed (issue 16)."""
+        for name in guards.SUBMIT_REQUIRED:
+            getattr(self, name).flags.required = True
+
+    def add_missing_for_submit(self) -> None:
+        """The submit's own checks on what was typed, so a failed submit lists every
+        problem at once (format and missing fields), each on its field."""
+        values = {name: getattr(self, name).data for name in guards.SUBMIT_REQUIRED}
+        values["has_identifiers"] = any(
+            getattr(self, name).data
+            for name in ("patient_name", "date_of_birth", "health_insurance_number", "phone")
+        )
+        for name, message in guards.missing_values_for_submit(values).items():
+            field = getattr(self, name)
+            if not field.errors:  # a field already wrong keeps its own message
+                field.errors = [*list(field.errors or []), message]
+        self._errors = None  # WTForms caches ``errors``
 
     def add_errors(self, errors: dict[str, str]) -> None:
         """Attach service errors to their fields (others to the form)."""

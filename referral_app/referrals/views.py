@@ -199,6 +199,7 @@ def _site_or_404(site_id: int) -> TrialSite:
 
 
 def _form_context(form: ReferralForm, site: TrialSite, referral: Referral | None):
+    form.mark_required_to_submit()
     region_id = form.patient_region_id.data
     choices = services.site_choices(site.trial, current_user, region_id)
     proposed = next((c for c in choices if c.in_patient_region), None)
@@ -236,8 +237,9 @@ def _save_form(form: ReferralForm, site: TrialSite, referral: Referral | None):
     except TransitionInputError as error:
         db.session.rollback()
         form.add_errors(error.fields)
-        flash(error.message, "danger")
-        return None
+        if wants_submit:  # what the submit needs, with the saved draft's own problems
+            form.add_missing_for_submit()
+        return None  # the form's summary says it, once (no second message on top)
     except WorkflowError as error:
         _flash_error(error)
         return None
@@ -265,7 +267,15 @@ def new_for_site(site_id: int):
         response = _save_form(form, site, None)
         if response is not None:
             return response
+    elif form.is_submitted():
+        _all_problems_at_once(form)
     return render_template("referrals/form.html", **_form_context(form, site, None))
+
+
+def _all_problems_at_once(form: ReferralForm) -> None:
+    """A submit refused for a field's format also says what is missing to submit."""
+    if request.form.get("action") == "submit":
+        form.add_missing_for_submit()
 
 
 @bp.route("/<int:referral_id>/edit", methods=["GET", "POST"])
@@ -281,7 +291,9 @@ def edit(referral_id: int):
         form = ReferralForm()
     form.patient_region_id.choices = _region_choices()
     form.setup_summary_choices()
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST" and not form.validate_on_submit():
+        _all_problems_at_once(form)
+    elif request.method == "POST":
         response = _save_form(form, referral.site, referral)
         if response is not None:
             return response

@@ -40,23 +40,46 @@ def site_refusal(site: TrialSite, referring_centre_id: int) -> str | None:
     return None
 
 
-def missing_for_submit(referral: Referral) -> dict[str, str]:
-    """Fields a referral must have before it is submitted (empty when complete)."""
+# The fields a referral needs before it is submitted: the form marks them from the
+# start, and checks them with their format in one pass (``missing_values_for_submit``).
+SUBMIT_REQUIRED = (
+    "patient_consent",
+    "patient_name",
+    "patient_region_id",
+    "diagnosis",
+    "stage",
+    "ecog",
+    "prior_lines",
+)
+
+
+def missing_values_for_submit(values: Values) -> dict[str, str]:
+    """``SUBMIT_REQUIRED``'s rule on plain values (a saved draft's, or a form's not
+    yet saved), each message on its own field."""
     required = _("This field is required.")
     errors: dict[str, str] = {}
-    if not referral.patient_consent:
+    if not values.get("patient_consent"):
         errors["patient_consent"] = _("The patient must consent to the referral.")
-    if not referral.identifiers_encrypted:
-        errors["patient"] = _("Patient identifiers are required.")
-    if not referral.patient_region_id:
+    if not values.get("has_identifiers"):
+        errors["patient_name"] = _(
+            "Enter the patient's identifiers: at least the name and the date of birth."
+        )
+    if not values.get("patient_region_id"):
         errors["patient_region_id"] = required
     for name in ("diagnosis", "stage"):
-        if not (getattr(referral, name) or "").strip():
+        if not (values.get(name) or "").strip():
             errors[name] = required
-    if referral.ecog is None:
-        errors["ecog"] = required
-    if referral.prior_lines is None:
-        errors["prior_lines"] = required
+    for name in ("ecog", "prior_lines"):
+        if values.get(name) is None:
+            errors[name] = required
+    return errors
+
+
+def missing_for_submit(referral: Referral) -> dict[str, str]:
+    """Fields a referral must have before it is submitted (empty when complete)."""
+    values = {name: getattr(referral, name, None) for name in SUBMIT_REQUIRED}
+    values["has_identifiers"] = bool(referral.identifiers_encrypted)
+    errors = missing_values_for_submit(values)
     missing = checklist.missing_for_submit(referral)
     if missing:
         errors["documents"] = _(
