@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -447,7 +448,15 @@ def _timeline(referral: Referral, clinical: bool, documents) -> list:
     return sorted(entries, key=lambda e: (as_utc(e.created_at), e.kind != "event"))
 
 
-def _render_detail(referral: Referral, *, reason: str | None = None, reason_form=None):
+def _render_detail(
+    referral: Referral,
+    *,
+    reason: str | None = None,
+    reason_form=None,
+    failed: tuple[str, dict[str, str], dict] | None = None,
+):
+    """The referral's page; ``failed``: an action refused for its fields (its event,
+    the message of each field, what was typed), shown open with its errors inline."""
     identifiers = patient_data.reveal(referral, current_user, reason=reason)
     clinical = permissions.can_see_patient_data(current_user, referral, reason=reason)
     document_context = _document_context(referral, clinical, reason)
@@ -483,6 +492,9 @@ def _render_detail(referral: Referral, *, reason: str | None = None, reason_form
         running_clocks=clocks.running(referral),
         prescreen=eligibility.prescreen(referral) if clinical else None,
         structured_summary=readable_summary(of_referral(referral)) if clinical else None,
+        failed_event=failed[0] if failed else request.args.get("failed"),
+        failed_errors=failed[1] if failed else {},
+        failed_values=failed[2] if failed else {},
     )
     db.session.commit()  # the audit row of the identifiers shown
     return response
@@ -543,6 +555,15 @@ def _transition(referral_id: int, event: str):
         )
         if applied.event == Event.PROVIDE_INFO and request.files:
             _attach_to_answer(referral, applied)
+    except TransitionInputError as error:
+        if not error.fields:
+            _flash_error(error)
+            return redirect(url_for("referrals.detail", referral_id=referral_id, failed=event))
+        # The page again, the action open with each error on its field and what was
+        # typed kept (nothing lost); 422, as the API answers.
+        engine.roll_back(error)
+        failed = (event, error.fields, request.form.to_dict())
+        return make_response(_render_detail(_load(referral_id), failed=failed), 422)
     except WorkflowError as error:
         _flash_error(error, spec.field_labels(event))
         return redirect(url_for("referrals.detail", referral_id=referral_id, failed=event))
@@ -561,9 +582,14 @@ def comment(referral_id: int):
     referral = _load(referral_id)
     form = CommentForm()
     if not form.validate_on_submit():
-        problem = next(iter(form.body.errors), None)
-        flash(problem or _("Write a message of at most 5000 characters."), "danger")
-        return redirect(url_for("referrals.detail", referral_id=referral_id))
+        # The message that matches the rule broken (an empty message was told "at
+        # most 5000 characters").
+        if not (form.body.data or "").strip():
+            problem = _("Write your message before sending it.")
+        else:
+            problem = next(iter(form.body.errors), None) or _("The message cannot be sent.")
+        flash(problem, "danger")
+        return redirect(url_for("referrals.detail", referral_id=referral_id) + "#comments")
     try:
         engine.add_comment(referral, current_user, form.body.data)
     except WorkflowError as error:

@@ -63,3 +63,34 @@ def test_missing_identifiers_are_said_on_the_patients_name(client, login, cast, 
     html = _html(client.post(f"/referrals/new/{cast.site.id}", data=data))
     assert "identifiers" in _field_error(html, "patient_name")
     assert 'href="#patient_name"' in html
+
+
+def test_a_refused_action_reopens_with_its_errors_inline_and_what_was_typed(
+    client, login, cast, db
+):
+    """The request-information panel came back collapsed and its error was "shown
+    below", out of sight; what was typed was lost."""
+    referral = cast.referral("submitted")
+    db.session.commit()
+    login(cast.receiving["coordinator"])
+    response = client.post(
+        f"/referrals/{referral.id}/events/decline",
+        data={"version": str(referral.version), "note": "Kept text", "reason_code": ""},
+    )
+    assert response.status_code == 422
+    html = _html(response)
+    panel = re.search(r'<details[^>]*data-action="decline".*?</details>', html, re.S).group(0)
+    assert "<details" in panel and " open" in panel.split(">", 1)[0]
+    assert _field_error(panel, "decline-reason_code")
+    assert ">Kept text</textarea>" in panel
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).state.value == "submitted"
+
+
+def test_an_empty_comment_is_told_to_write_something(client, login, cast, db):
+    referral = cast.referral("submitted")
+    db.session.commit()
+    login(cast.referring["coordinator"])
+    response = client.post(f"/referrals/{referral.id}/comments", data={"body": "  "})
+    page = _html(client.get(response.location.split("#")[0]))
+    assert "Write your message before sending it." in page and "5000 characters" not in page
