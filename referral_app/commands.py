@@ -36,7 +36,7 @@ def seed_demo_command() -> None:
     click.echo(f"Demo network loaded (created {summary}).")
     click.echo(f"Demo logins (password: {seed_data.DEMO_PASSWORD}):")
     for role, email in seed_data.DEMO_LOGINS:
-        click.echo(f"  {role:<24} {email}")
+        click.echo(f"  {role:<32} {email}")
     _echo_demo_second_factor()
 
 

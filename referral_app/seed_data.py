@@ -835,16 +835,17 @@ USERS: list[dict[str, Any]] = [
     _user("noemie.bedard@rouyn.passerelle.test", "Noémie Bédard", "coordinator", "Rouyn", []),
 ]
 
-# Who to print after seeding: (what to try, e-mail). All use DEMO_PASSWORD.
+# Who to print after seeding: one login per role of the README's walk-through
+# (a referral from the CHUM to the JGH), as (what to try, e-mail). All use DEMO_PASSWORD.
 DEMO_LOGINS: list[tuple[str, str]] = [
-    ("admin", "admin@passerelle.test"),
-    ("coordinator (CHUM)", "elodie.marchand@chum.passerelle.test"),
-    ("nurse (JGH)", "nadia.haddad@jgh.passerelle.test"),
-    ("physician, leader (HCLM)", "catherine.aubertin@hclm.passerelle.test"),
-    ("physician, leader (JGH)", "miriam.adler@jgh.passerelle.test"),
-    ("coordinator (Québec)", "genevieve.turcotte@chudequebec.passerelle.test"),
-    ("manager (CHUS)", "chantal.morissette@chus.passerelle.test"),
-    ("coordinator (Rimouski)", "emilie.ouellet@rimouski.passerelle.test"),
+    ("coordinator, CHUM (refers)", "elodie.marchand@chum.passerelle.test"),
+    ("nurse, CHUM", "sophie.bergevin@chum.passerelle.test"),
+    ("coordinator, JGH (receives)", "rachel.goldfarb@jgh.passerelle.test"),
+    ("nurse, JGH", "nadia.haddad@jgh.passerelle.test"),
+    ("manager, CHUM (reports)", "luc.beauregard@chum.passerelle.test"),
+    ("leader, RÉSOT (HCLM)", "catherine.aubertin@hclm.passerelle.test"),
+    ("coordinator, CHUS (3rd centre)", "julie.fontaine@chus.passerelle.test"),
+    ("network admin", "admin@passerelle.test"),
 ]
 
 # --------------------------------------------------------------------------

@@ -139,3 +139,18 @@ def test_seed_demo_enrols_the_demo_admin_and_prints_how_to_get_its_codes(runner,
     assert code.output.strip() in {totp.now(), totp.at(time.time() - 30)}
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and secret not in again.output
+
+
+def test_the_demo_logins_cover_every_role_of_the_walk_through(db):
+    """Issue 16: the printed logins had no manager at the referring centre, and the
+    README's walk-through needs a coordinator and a nurse at two centres."""
+    seed_demo()
+    users = [
+        db.session.scalar(select(User).where(User.email == email))
+        for _what, email in seed_data.DEMO_LOGINS
+    ]
+    by_role = {(u.role.value, u.centre.short_name) for u in users}
+    for centre in ("CHUM", "JGH"):
+        assert {("coordinator", centre), ("nurse", centre)} <= by_role
+    assert ("manager", "CHUM") in by_role and any(r == "admin" for r, _c in by_role)
+    assert any(u.id == c.leader_id for u in users for c in db.session.scalars(select(Community)))
