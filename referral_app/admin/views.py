@@ -218,7 +218,11 @@ def users():
     centres = _centre_choices()
     form.role.choices = [("", _("All roles")), *role_choices()]
     form.centre.choices = [("", _("All centres")), *[(str(c), n) for c, n in centres]]
-    form.status.choices = [("", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))]
+    form.status.choices = [
+        ("", _("Active")),
+        ("inactive", _("Deactivated")),
+        ("all", _("All users")),
+    ]
     stmt = select(User).order_by(User.name)
     if form.q.data:
         like = f"%{form.q.data.strip()}%"

@@ -29,7 +29,11 @@ def optional_urgency(value) -> Urgency | None:
     return Urgency(value)
 
 
-ALL = ("", _l("All"))
+# "All" agrees with its noun in French ("Toutes les communautés", "Tous les essais").
+ALL_COMMUNITIES = ("", _l("All communities"))
+ALL_TRIALS = ("", _l("All trials"))
+ALL_CENTRES = ("", _l("All centres"))
+ALL_URGENCIES = ("", _l("All urgencies"))
 
 
 class FilterForm(BaseForm):
@@ -57,7 +61,7 @@ class FilterForm(BaseForm):
         communities = sa.select(Community.id, name).order_by(name)
         if not network_wide:
             communities = communities.where(Community.id.in_(led))
-        self.community.choices = [ALL, *db.session.execute(communities).all()]
+        self.community.choices = [ALL_COMMUNITIES, *db.session.execute(communities).all()]
 
         trials = sa.select(Trial.id, Trial.acronym, Trial.nct_number).order_by(
             Trial.acronym, Trial.nct_number
@@ -68,7 +72,7 @@ class FilterForm(BaseForm):
         elif not network_wide:
             trials = trials.where(Trial.community_id.in_(led))
         self.trial.choices = [
-            ALL,
+            ALL_TRIALS,
             *(
                 (tid, f"{acronym} ({nct})" if acronym else nct)
                 for tid, acronym, nct in db.session.execute(trials)
@@ -76,10 +80,13 @@ class FilterForm(BaseForm):
         ]
         centres = sa.select(Centre.id, Centre.short_name, Centre.name).order_by(Centre.short_name)
         self.centre.choices = [
-            ALL,
+            ALL_CENTRES,
             *((cid, f"{short} — {full}") for cid, short, full in db.session.execute(centres)),
         ]
-        self.urgency.choices = [ALL, *((u.value, text) for u, text in URGENCY_LABELS.items())]
+        self.urgency.choices = [
+            ALL_URGENCIES,
+            *((u.value, text) for u, text in URGENCY_LABELS.items()),
+        ]
 
     def filters(self) -> scopes.Filters:
         return scopes.Filters(
