@@ -126,6 +126,18 @@ def _serious_violations(page) -> list[str]:
     ]
 
 
+# Lists a person scans on a phone: their table fits, the state column in sight
+# (issue 16: the inbox's state was off to the right).
+LISTS = {"inbox", "outbox", "catalogue", "review-queue"}
+
+
+def _list_scrolls(page) -> bool:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('main .table-responsive')]"
+        ".some(box => box.scrollWidth > box.clientWidth + 1)"
+    )
+
+
 def _sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
@@ -154,6 +166,8 @@ def test_every_main_page_is_accessible_and_fits_a_phone(browser, live_server, de
                 problems += [f"{language} {width}px {path}: {v}" for v in _serious_violations(page)]
                 if width == PHONE and (extra := _sideways_scroll(page)) > 0:
                     problems.append(f"{language} {width}px {path}: scrolls {extra}px sideways")
+                if width == PHONE and name in LISTS and _list_scrolls(page):
+                    problems.append(f"{language} {width}px {path}: its list hides columns")
                 if language == "fr":
                     kind = "phone" if width == PHONE else "desktop"
                     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
