@@ -49,3 +49,36 @@ def browser_page(page, live_server):
     page.set_default_timeout(10_000)
     page.base = live_server
     return page
+
+
+def log_in_demo_user(page, base_url: str, email: str) -> None:
+    """The login form as a demo user types it (and the second factor's code when the
+    role needs one: a demo manager or admin enrolled as on their first login)."""
+    from sqlalchemy import select
+
+    from referral_app import seed_data
+    from referral_app.extensions import db
+    from referral_app.models import User
+    from tests.conftest import enrol_mfa, totp_code
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user.mfa_required and not user.mfa_enabled:
+        enrol_mfa(user)
+    page.goto(base_url + "/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(seed_data.DEMO_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(lambda url: "/home" in url or "/mfa/" in url)
+    if "/mfa/" in page.url:
+        page.locator("input[name=code]").fill(totp_code(user))
+        page.locator("input[name=code]").press("Enter")
+    page.wait_for_url("**/home")
+
+
+def choose_language(page, language: str) -> None:
+    """The page's own language button, when the page is not already in ``language``."""
+    button = page.get_by_role("button", name="English" if language == "en" else "Français")
+    if button.count():
+        button.first.click()
+        page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language

@@ -18,12 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from referral_app import seed_data
-from referral_app.extensions import db as _db
 from referral_app.models import Referral, Trial, User
 from referral_app.reports.demo import seed_demo_referrals
 from referral_app.seeding import seed_demo
-from tests.conftest import enrol_mfa, totp_code
+from tests.browser.conftest import choose_language, log_in_demo_user
 from tests.services import missing
 
 pytestmark = pytest.mark.browser
@@ -93,29 +91,6 @@ def demo(db) -> dict[str, int]:
     return {"referral": referral.id, "trial": trial.id}
 
 
-def _log_in(page, email: str) -> None:
-    user = _db.session.scalar(select(User).where(User.email == email))
-    if user.mfa_required and not user.mfa_enabled:
-        enrol_mfa(user)  # as the person did on their first login
-    page.goto(page.base + "/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(seed_data.DEMO_PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    page.wait_for_url(lambda url: "/home" in url or "/mfa/" in url)
-    if "/mfa/" in page.url:
-        page.locator("input[name=code]").fill(totp_code(user))
-        page.locator("input[name=code]").press("Enter")
-    page.wait_for_url("**/home")
-
-
-def _choose_language(page, language: str) -> None:
-    button = page.get_by_role("button", name="English" if language == "en" else "Français")
-    if button.count():
-        button.first.click()
-        page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == language
-
-
 def _serious_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("async (tags) => await axe.run(document, {runOnly: tags})", AXE_TAGS)
@@ -154,9 +129,9 @@ def test_every_main_page_is_accessible_and_fits_a_phone(browser, live_server, de
         page.set_default_timeout(15_000)
         page.base = live_server
         if login:
-            _log_in(page, login)
+            log_in_demo_user(page, live_server, login)
         page.goto(live_server + pages[0][1])
-        _choose_language(page, language)
+        choose_language(page, language)
         for name, path in pages:
             for width in (DESKTOP, PHONE):
                 page.set_viewport_size({"width": width, "height": 900})

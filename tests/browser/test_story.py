@@ -18,12 +18,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from referral_app import seed_data
-from referral_app.extensions import db as _db
-from referral_app.models import Centre, Referral, Trial, TrialSite, User
+from referral_app.models import Centre, Referral, Trial, TrialSite
 from referral_app.seeding import seed_demo
 from referral_app.timeutil import local_today
-from tests.conftest import enrol_mfa, totp_code
+from tests.browser.conftest import choose_language, log_in_demo_user
 from tests.workers.support import wait_for
 
 pytestmark = pytest.mark.browser
@@ -40,23 +38,8 @@ def _open_as(browser, live_server, email: str, language: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    user = _db.session.scalar(select(User).where(User.email == email))
-    if user.mfa_required and not user.mfa_enabled:
-        enrol_mfa(user)
-    page.goto(live_server + "/login")
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(seed_data.DEMO_PASSWORD)
-    page.locator("input[name=password]").press("Enter")
-    page.wait_for_url(lambda url: "/home" in url or "/mfa/" in url)
-    if "/mfa/" in page.url:
-        page.locator("input[name=code]").fill(totp_code(user))
-        page.locator("input[name=code]").press("Enter")
-        page.wait_for_url("**/home")
-    button = page.get_by_role("button", name="English" if language == "en" else "Français")
-    if button.count():
-        button.first.click()
-        page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == language
+    log_in_demo_user(page, live_server, email)
+    choose_language(page, language)
     return page
 
 
