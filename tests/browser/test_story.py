@@ -4,7 +4,8 @@ The app is served over HTTP (``live_server``), a real ``celery worker`` process
 delivers its notifications to a real SMTP server (``worker``, ``smtp_sink``), on the
 demo network. A coordinator at the CHUM finds a trial recruiting at the Jewish
 General Hospital and files a referral; the JGH's coordinator is told (in the app and
-by an e-mail without patient data), asks for information, which the CHUM answers;
+by an e-mail without patient data), asks for information, which the CHUM answers
+with a pathology PDF (in no e-mail);
 the JGH accepts, schedules the consult, starts screening and enrolls. The CHUM
 follows every step on the timeline and in its notifications, its manager sees the
 enrolment in the reports, and a coordinator of a third centre gets "not found".
@@ -22,6 +23,7 @@ from referral_app.models import Centre, Referral, Trial, TrialSite
 from referral_app.seeding import seed_demo
 from referral_app.timeutil import local_today
 from tests.browser.conftest import choose_language, log_in_demo_user
+from tests.documents.samples import pdf_with_text
 from tests.workers.support import wait_for
 
 pytestmark = pytest.mark.browser
@@ -65,13 +67,18 @@ def _file_referral(page, live_server, db, trial, site, region_id: int) -> Referr
     return referral
 
 
-def _act(page, live_server, referral_id: int, event: str, **fields: str) -> None:
-    """Open the action's panel, fill its fields (by name), send it; the page says done."""
+def _act(
+    page, live_server, referral_id: int, event: str, files: list | None = None, **fields: str
+) -> None:
+    """Open the action's panel, fill its fields (by name) and attach ``files``, send
+    it; the page says done."""
     page.goto(f"{live_server}/referrals/{referral_id}")
     form = page.locator(f'form[action$="/referrals/{referral_id}/events/{event}"]')
     details = page.locator("details", has=form)
     if details.count():
         details.locator("summary").click()
+    if files:
+        form.locator('input[type="file"]').set_input_files([str(path) for path in files])
     for name, value in fields.items():
         control = form.locator(f'[name="{name}"]')
         if control.evaluate("element => element.tagName") == "SELECT":
@@ -91,7 +98,7 @@ def _timeline(page, live_server, referral_id: int) -> list[str]:
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_referral_from_search_to_enrolment_between_two_centres(
-    browser, live_server, worker, smtp_sink, db, language
+    browser, live_server, worker, smtp_sink, db, language, tmp_path
 ):
     seed_demo()
     db.session.commit()
@@ -121,7 +128,19 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
 
     # B asks for information; A answers; B accepts, schedules, screens, enrolls.
     _act(b, live_server, referral.id, "request_info", note="Latest CT report, please.")
-    _act(a, live_server, referral.id, "provide_info", note="CT of last week attached to the chart.")
+    report = tmp_path / "pathologie.pdf"
+    report.write_bytes(pdf_with_text("Adenocarcinoma, TTF-1 positive"))
+    _act(
+        a,
+        live_server,
+        referral.id,
+        "provide_info",
+        files=[report],
+        note="Pathology report attached.",
+        category="pathology",
+    )
+    b.goto(f"{live_server}/referrals/{referral.id}")
+    assert b.locator("[data-document]").filter(has_text="pathologie.pdf").count() == 1
     _act(b, live_server, referral.id, "accept")
     consult = (today + dt.timedelta(days=7)).isoformat()
     _act(b, live_server, referral.id, "schedule_consult", consult_on=consult)
@@ -142,6 +161,10 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
         assert event in steps, (event, steps)
     a.goto(f"{live_server}/notifications/")
     assert a.locator("main").inner_text().count(referral.reference) >= 5
+    # No e-mail of the story carries a document, nor the patient's name.
+    for message in smtp_sink.messages:
+        assert not list(message.iter_attachments()), message["Subject"]
+        assert PATIENT not in message.as_string()
 
     # A's manager sees the enrolment in the reports; a third centre sees nothing.
     manager = _open_as(browser, live_server, MANAGER, language)
