@@ -9,6 +9,8 @@ itself asks for them by these exact English texts.
 
 from __future__ import annotations
 
+from flask_babel import get_translations
+
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for a no-op marker)
     return message
@@ -75,12 +77,8 @@ class AppTranslations:
     language (Flask-Babel), falling back to the English text."""
 
     def gettext(self, string: str) -> str:
-        from flask_babel import get_translations
-
         return get_translations().ugettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         # Not flask_babel.ngettext: it formats the text itself, and WTForms does.
-        from flask_babel import get_translations
-
         return get_translations().ungettext(singular, plural, n)

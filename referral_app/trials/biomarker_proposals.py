@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from referral_app import audit
 from referral_app.models import Trial, User
+from referral_app.trials.ctgov_details import proposed_biomarkers
 
 BIOMARKERS_MAX_CHARS = 300  # ``Trial.biomarkers``
 SEPARATOR = "; "
@@ -19,8 +20,6 @@ class ProposalError(ValueError):
 
 
 def open_proposals(trial: Trial) -> list[str]:
-    from referral_app.trials.ctgov_details import proposed_biomarkers
-
     listed = (trial.biomarkers or "").lower()
     dismissed = {name.lower() for name in trial.dismissed_biomarkers or []}
     return [
