@@ -51,6 +51,18 @@ def browser_page(page, live_server):
     return page
 
 
+def wait_for_autofocus(page, name: str) -> None:
+    """Wait until the field ``name`` holds the focus its ``autofocus`` gives it.
+
+    Chromium applies ``autofocus`` at a rendering update that can come after the
+    load event; keys typed before it are lost (a login typed "er9@…" for "user9@…").
+    A person sees the caret first; this waits for the same.
+    """
+    page.wait_for_function(
+        "name => document.activeElement && document.activeElement.name === name", arg=name
+    )
+
+
 def log_in_demo_user(page, base_url: str, email: str) -> None:
     """The login form as a demo user types it (and the second factor's code when the
     role needs one: a demo manager or admin enrolled as on their first login)."""

@@ -6,6 +6,7 @@ import pytest
 
 from referral_app.auth import password_links
 from referral_app.models import Role
+from tests.browser.conftest import wait_for_autofocus
 from tests.conftest import PASSWORD, enrol_mfa, totp_code
 
 pytestmark = pytest.mark.browser
@@ -36,6 +37,7 @@ def test_an_admin_passes_the_code_step_with_the_keyboard(browser_page, make, db)
     enrol_mfa(admin)
     page = browser_page
     page.goto(page.base + "/login")
+    wait_for_autofocus(page, "email")
     page.keyboard.type(admin.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -44,6 +46,7 @@ def test_an_admin_passes_the_code_step_with_the_keyboard(browser_page, make, db)
     code = page.get_by_label("Code")
     assert code.get_attribute("autocomplete") == "one-time-code"
     assert code.get_attribute("inputmode") == "numeric"
+    wait_for_autofocus(page, "code")
     page.keyboard.type(totp_code(admin))  # the code field has focus on arrival
     page.keyboard.press("Enter")
     page.wait_for_url("**/home")

@@ -6,6 +6,7 @@ import pytest
 
 from referral_app import seed_data
 from referral_app.seeding import seed_demo
+from tests.browser.conftest import wait_for_autofocus
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +42,7 @@ def test_login_form_is_usable_with_the_keyboard(browser_page, db):
     page = browser_page
     page.goto(page.base + "/login")
     # The e-mail field has focus on arrival; Tab moves to the password, Enter submits.
+    wait_for_autofocus(page, "email")
     page.keyboard.type(_coordinator_email())
     page.keyboard.press("Tab")
     page.keyboard.type(seed_data.DEMO_PASSWORD)

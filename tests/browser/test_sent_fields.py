@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from referral_app.models import Centre, Language, Role, TrialSite
+from tests.browser.conftest import wait_for_autofocus
 from tests.conftest import PASSWORD, enrol_mfa, totp_code
 
 pytestmark = pytest.mark.browser
@@ -14,12 +15,14 @@ pytestmark = pytest.mark.browser
 
 def _log_in(page, user, code=None):
     page.goto(page.base + "/login")
+    wait_for_autofocus(page, "email")
     page.keyboard.type(user.email)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     if code:
         page.wait_for_url("**/mfa/verify**")
+        wait_for_autofocus(page, "code")
         page.keyboard.type(code())
         page.keyboard.press("Enter")
     page.wait_for_url("**/home")
