@@ -5,21 +5,23 @@ delivers its notifications to a real SMTP server (``worker``, ``smtp_sink``), on
 demo network. A coordinator at the CHUM finds a trial recruiting at the Jewish
 General Hospital and files a referral; the JGH's coordinator is told (in the app and
 by an e-mail without patient data), asks for information, which the CHUM answers
-with a pathology PDF (in no e-mail);
-the JGH accepts, schedules the consult, starts screening and enrolls. The CHUM
+with a pathology PDF (in no e-mail), which the JGH downloads byte for byte (one audit
+row, the JGH's); the JGH accepts, schedules the consult, starts screening and enrolls. The CHUM
 follows every step on the timeline and in its notifications, its manager sees the
-enrolment in the reports, and a coordinator of a third centre gets "not found".
+enrolment in the reports, and a coordinator of a third centre gets "not found" (the
+manager and the third centre get it for the document too).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from referral_app.models import Centre, Referral, Trial, TrialSite
+from referral_app.models import AuditLog, Centre, Document, Referral, Trial, TrialSite, User
 from referral_app.seeding import seed_demo
 from referral_app.timeutil import local_today
 from tests.browser.conftest import choose_language, log_in_demo_user
@@ -34,6 +36,10 @@ MANAGER = "luc.beauregard@chum.passerelle.test"  # the CHUM's manager
 THIRD = "julie.fontaine@chus.passerelle.test"  # coordinator, CHUS
 TRIAL = "HORIZON-LUNG"
 PATIENT = "Jeanne Tremblay-Story"
+
+
+def _user_id(db, email: str) -> int:
+    return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def _open_as(browser, live_server, email: str, language: str):
@@ -140,7 +146,19 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
         category="pathology",
     )
     b.goto(f"{live_server}/referrals/{referral.id}")
-    assert b.locator("[data-document]").filter(has_text="pathologie.pdf").count() == 1
+    item = b.locator("[data-document]").filter(has_text="pathologie.pdf")
+    assert item.count() == 1
+    with b.expect_download() as received:
+        item.locator("[data-document-download]").click()
+    assert Path(received.value.path()).read_bytes() == report.read_bytes()
+    document_url = live_server + item.locator("[data-document-download]").get_attribute("href")
+    (document,) = db.session.scalars(select(Document).where(Document.referral_id == referral.id))
+    downloads = db.session.scalars(
+        select(AuditLog).where(
+            AuditLog.action == "download_document", AuditLog.object_id == document.id
+        )
+    ).all()
+    assert [row.user_id for row in downloads] == [_user_id(db, RECEIVER)]
     _act(b, live_server, referral.id, "accept")
     consult = (today + dt.timedelta(days=7)).isoformat()
     _act(b, live_server, referral.id, "schedule_consult", consult_on=consult)
@@ -161,10 +179,11 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
         assert event in steps, (event, steps)
     a.goto(f"{live_server}/notifications/")
     assert a.locator("main").inner_text().count(referral.reference) >= 5
-    # No e-mail of the story carries a document, nor the patient's name.
+    # No e-mail of the story carries a document (nor its text), nor the patient's name.
     for message in smtp_sink.messages:
         assert not list(message.iter_attachments()), message["Subject"]
         assert PATIENT not in message.as_string()
+        assert b"%PDF" not in message.as_bytes() and b"TTF-1" not in message.as_bytes()
 
     # A's manager sees the enrolment in the reports; a third centre sees nothing.
     manager = _open_as(browser, live_server, MANAGER, language)
@@ -175,6 +194,9 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
     response = third.goto(f"{live_server}/referrals/{referral.id}")
     assert response.status == 404
     assert PATIENT not in third.content()
+    # Neither the manager nor the third centre reaches the document.
+    for page in (manager, third):
+        assert page.request.get(document_url).status == 404
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
