@@ -166,11 +166,13 @@ def check_all(now: dt.datetime | None = None) -> int:
 
 
 def _tell(entry: WatchEntry, site_ids: list[int]) -> None:
+    """Tell the referrer (the workflow's rule: their colleagues if their account closed)."""
     referral = entry.referral
-    notify.queue(
-        referral.referring_user,
-        WATCH_MATCH.kind,
-        notify.referral_context(referral, count=len(site_ids)),
-        dedupe_key=f"watch:{entry.id}:{entry.alerts}",  # once per news, even for a reopening
-        referral_id=referral.id,
-    )
+    for recipient in notify.referring_recipients(referral):
+        notify.queue(
+            recipient,
+            WATCH_MATCH.kind,
+            notify.referral_context(referral, count=len(site_ids)),
+            dedupe_key=f"watch:{entry.id}:{entry.alerts}",  # once per news, even a reopening
+            referral_id=referral.id,
+        )

@@ -118,3 +118,23 @@ def test_a_closing_site_puts_its_open_referrals_on_the_watchlist_and_it_is_clear
     db.session.expire_all()
     assert entry.cleared_at is not None and entry.cleared_by_id == cast.referring["coordinator"].id
     assert f'data-watch="{referral.id}"' not in client.get("/watchlist").get_data(as_text=True)
+
+
+def test_the_news_reaches_the_centres_coordinators_when_the_referrer_has_left(
+    cast, make, db, with_criteria
+):
+    """The workflow's rule for the referring side (``notify.referring_recipients``): an
+    alert to a closed account would be lost ("recipient inactive")."""
+    with_criteria(cast.site.trial, EGFR_TRIAL)
+    cast.other_site.status = SiteStatus.UPCOMING
+    referral = cast.referral("acknowledged")
+    _summary(referral)
+    _decline(referral, cast.receiving["coordinator"], "no_capacity")
+    colleague = make.user(cast.referring["coordinator"].centre, "coordinator")
+    cast.referring["coordinator"].active = False  # the referrer left the centre
+    db.session.commit()
+    trial_services.set_site_status(cast.other_site, SiteStatus.RECRUITING, actor_id=None)
+    db.session.commit()
+    assert watchlist.check_all() == 1
+    told = {n.recipient_id for n in _told(db)}
+    assert colleague.id in told and cast.referring["coordinator"].id not in told
