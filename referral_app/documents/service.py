@@ -31,8 +31,9 @@ from pathlib import PurePath
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from referral_app import audit, notify, permissions
 from referral_app.documents import filetypes, sealing, thumbnails
@@ -128,6 +129,8 @@ def attach(
     if locked is None:
         raise NotPermitted(_("This referral does not exist."))
     now = now or utcnow()
+    if replaces is not None:
+        _claim_for_replacement(replaces, now)
     side = Side(permissions.side_of(user, locked))
     budget = current_app.config["REFERRAL_DOCUMENTS_MAX_BYTES"] - stored_bytes(locked.id)
     added = []
@@ -153,13 +156,35 @@ def attach(
     return added
 
 
+def _not_current() -> DocumentRefused:
+    return DocumentRefused(
+        {"document": _("Only the current version of a document can be replaced.")}
+    )
+
+
 def _check_replaceable(old: Document, referral: Referral, user: User) -> None:
     if old.referral_id != referral.id or not old.is_current:
-        raise DocumentRefused(
-            {"document": _("Only the current version of a document can be replaced.")}
-        )
+        raise _not_current()
     if old.uploader_side != Side(permissions.side_of(user, referral)):
         raise NotPermitted(_("Only the centre that added a document can replace it."))
+
+
+def _claim_for_replacement(old: Document, now: dt.datetime) -> None:
+    """Supersede ``old`` if it is still current, in one conditional UPDATE.
+
+    The check before the lock read ``old`` as it was then; two new versions sent at
+    once both passed it (six concurrent uploads made six "version 2"). The UPDATE
+    waits for the other writer and matches no row once it has superseded ``old``.
+    """
+    claimed = db.session.execute(
+        update(Document)
+        .where(Document.id == old.id, Document.is_current)
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise _not_current()
+    set_committed_value(old, "superseded_at", now)
 
 
 def _store(
@@ -210,8 +235,6 @@ def _store(
         storage_key=key,
         data_key_wrapped=sealing.wrap_key(data_key),
     )
-    if replaces is not None:
-        replaces.superseded_at = now
     db.session.add(document)
     return document
 

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral_app.enums import DocumentCategory
@@ -73,6 +74,13 @@ class Document(db.Model):
     event: Mapped[ReferralEvent | None] = relationship()
     replaces: Mapped[Document | None] = relationship(remote_side=[id])
 
-    @property
+    @hybrid_property
     def is_current(self) -> bool:
+        """Neither superseded nor purged; the same rule in SQL (``Document.is_current``)
+        for the conditional UPDATE that lets one new version win."""
         return self.superseded_at is None and self.purged_at is None
+
+    @is_current.inplace.expression
+    @classmethod
+    def _is_current_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.superseded_at.is_(None), cls.purged_at.is_(None))

@@ -1,0 +1,78 @@
+"""Two new versions of one document at the same moment: one wins, the other is told.
+
+Each thread sends a real API upload through its own app context and database
+session; on PostgreSQL the referral's row lock serializes them, and the second must
+see the first's version (not the stale "current" it read before the lock).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from referral_app.api import tokens
+from referral_app.models import Document
+from tests.documents.samples import pdf_with_text
+from tests.services import require_postgres
+
+THREADS = 6
+
+
+def _race(app, db, cast, make):
+    referral = cast.referral("submitted")
+    uploader = cast.referring["coordinator"]
+    first = make.document(referral, uploader)
+    _row, token = tokens.create_token(uploader, "race")
+    db.session.commit()
+    referral_id, first_id = referral.id, first.id
+    barrier = threading.Barrier(THREADS)
+    results: list[tuple[int, dict]] = []
+    lock = threading.Lock()
+
+    def replace(i: int) -> None:
+        client = app.test_client()
+        data = {
+            "files": [(io.BytesIO(pdf_with_text(f"Version {i}")), f"v{i}.pdf")],
+            "replaces": str(first_id),
+        }
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/referrals/{referral_id}/documents",
+            data=data,
+            content_type="multipart/form-data",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with lock:
+            results.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=replace, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert sorted(status for status, _body in results) == [201] + [400] * (THREADS - 1), results
+    refused = [body for status, body in results if status == 400]
+    assert all(set(body["error"]["fields"]) == {"document"} for body in refused), refused
+    db.session.expire_all()
+    versions = db.session.scalars(
+        select(Document).where(Document.referral_id == referral_id).order_by(Document.id)
+    ).all()
+    assert [(d.version, d.replaces_id) for d in versions] == [(1, None), (2, first_id)]
+    assert [d.is_current for d in versions] == [False, True]
+
+
+@pytest.mark.postgres
+def test_concurrent_new_versions_on_postgresql(app, db, cast, make):
+    require_postgres()
+    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    _race(app, db, cast, make)
+
+
+def test_concurrent_new_versions_on_the_current_database(app, db, cast, make):
+    _race(app, db, cast, make)
