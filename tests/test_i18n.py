@@ -105,6 +105,8 @@ NOT_COUNTS = {
     "criteria version %(n)d, checked at submission",
     "Not valid JSON (line %(n)d).",
     "Criteria saved as version %(n)d.",
+    "Version %(n)d of the criteria was saved while you were editing: read it above, then save "
+    "yours again (your text is kept).",
     "study #%(n)d",
     "At most %(n)d characters.",
     "At most %(n)d files at once.",

@@ -46,6 +46,9 @@ class ErrorBody(ma.Schema):
     existing_referral_id = ma.fields.Integer(
         metadata={"description": "existing_referral, duplicate: the referral already open"}
     )
+    current_version = ma.fields.Integer(
+        metadata={"description": "stale criteria: the trial's version now"}
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -578,6 +581,15 @@ class CriteriaIn(ma.Schema):
         metadata={"description": "typed criteria: see eligibility.criteria for the kinds"},
     )
     note = Text(max_length=300, load_default="")
+    version = Int(
+        low=0,
+        high=MAX_ID,
+        load_default=None,
+        metadata={
+            "description": "the version these criteria were edited from (GET's `version`): "
+            "when another was saved since, 409 `stale` and nothing changes"
+        },
+    )
 
 
 class EligibilityOut(ma.Schema):

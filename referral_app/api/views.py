@@ -196,6 +196,7 @@ def get_eligibility(trial_id: int):
 @trials_blp.arguments(schemas.CriteriaIn)
 @trials_blp.response(200, schemas.EligibilityOut)
 @trials_blp.alt_response(403, schema=schemas.ErrorSchema, description="Not an editor")
+@trials_blp.alt_response(409, schema=schemas.ErrorSchema, description="Another version saved since")
 def put_eligibility(args: dict, trial_id: int):
     """Replace the criteria: a new version (none when nothing changes).
 
@@ -206,9 +207,13 @@ def put_eligibility(args: dict, trial_id: int):
     if not permissions.can_edit_eligibility(user, trial):
         raise ApiError(403, "forbidden", _("You may not edit this trial's criteria."))
     try:
-        eligibility.set_criteria(trial, args["criteria"], user, args.get("note", ""))
+        eligibility.set_criteria(
+            trial, args["criteria"], user, args.get("note", ""), based_on=args.get("version")
+        )
     except criteria_module.CriteriaInvalid as invalid:
         raise ApiError(400, "invalid", _("Invalid criteria."), invalid.errors) from None
+    except eligibility.StaleCriteria as stale:
+        raise ApiError(409, "stale", stale.message, current_version=stale.current) from None
     answer = _eligibility_dict(trial)
     commit()
     return answer

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from referral_app import audit
 from referral_app.eligibility import criteria as criteria_module
@@ -29,19 +31,44 @@ def current_criteria(trial: Trial) -> list[Criterion]:
         return []
 
 
+class StaleCriteria(Exception):  # noqa: N818 (the edit's state)
+    """Someone saved another version since the editor's copy was read."""
+
+    def __init__(self, current: int):
+        super().__init__(current)
+        self.current = current
+        self.message = _(
+            "Version %(n)d of the criteria was saved while you were editing: read it above, "
+            "then save yours again (your text is kept).",
+            n=current,
+        )
+
+
 def set_criteria(
-    trial: Trial, items: Any, actor: User | None, note: str = ""
+    trial: Trial,
+    items: Any,
+    actor: User | None,
+    note: str = "",
+    *,
+    based_on: int | None = None,
 ) -> EligibilityVersion | None:
     """Check ``items`` and store them as the trial's next version; the caller commits.
 
     Raises ``CriteriaInvalid`` (nothing changes). Returns None when the criteria are
     those of the current version: no new version for a save that changes nothing.
+    ``based_on`` is the version the editor read (the form and the API send it): a
+    newer one saved meanwhile raises ``StaleCriteria`` rather than being overwritten
+    unseen; two saves at the same moment are told apart by ``_claim_next_version``.
     """
     parsed = criteria_module.parse(items)
     stored = [c.as_json() for c in parsed]
+    expected = trial.eligibility_version or 0
+    if based_on is not None and based_on != expected:
+        raise StaleCriteria(expected)
     if stored == (trial.criteria or []) and trial.eligibility_version:
         return None
-    number = (trial.eligibility_version or 0) + 1
+    number = expected + 1
+    _claim_next_version(trial, expected, number, stored)
     version = EligibilityVersion(
         trial=trial,
         number=number,
@@ -50,7 +77,6 @@ def set_criteria(
         created_by_id=actor.id if actor else None,
     )
     db.session.add(version)
-    trial.criteria, trial.eligibility_version = stored, number
     db.session.flush()
     audit.record(
         "update_eligibility",
@@ -61,6 +87,22 @@ def set_criteria(
         criteria=len(stored),
     )
     return version
+
+
+def _claim_next_version(trial: Trial, expected: int, number: int, stored: list) -> None:
+    """Move the trial from version ``expected`` to ``number`` in one conditional UPDATE:
+    the second of two simultaneous saves waits for the first and matches no row."""
+    claimed = db.session.execute(
+        update(Trial)
+        .where(Trial.id == trial.id, Trial.eligibility_version == expected)
+        .values(eligibility_version=number)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(trial, ["eligibility_version"])
+        raise StaleCriteria(trial.eligibility_version)
+    set_committed_value(trial, "eligibility_version", number)
+    trial.criteria = stored  # through the ORM: its flush keeps the search terms
 
 
 def current_version(trial: Trial) -> EligibilityVersion | None:

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from referral_app import permissions
 from referral_app.eligibility import criteria as criteria_module
@@ -140,6 +141,8 @@ class CriteriaForm(BaseForm):
     note = StringField(
         _l("What changed (kept with the version)"), validators=[Optional(), Length(max=300)]
     )
+    # The version the editor read: a save over a newer one is refused, not lost.
+    based_on = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0)])
 
 
 def _trial_or_404(trial_id: int) -> Trial:
@@ -158,6 +161,7 @@ def trial_criteria(trial_id: int):
     if permissions.can_edit_eligibility(current_user, trial):
         form = CriteriaForm()
         form.criteria.data = json.dumps(trial.criteria or [], ensure_ascii=False, indent=2)
+        form.based_on.data = trial.eligibility_version
     return _criteria_page(trial, form)
 
 
@@ -171,11 +175,19 @@ def save_trial_criteria(trial_id: int):
     if form.validate_on_submit():
         try:
             items = json.loads(form.criteria.data or "[]")
-            version = service.set_criteria(trial, items, current_user, form.note.data or "")
+            version = service.set_criteria(
+                trial, items, current_user, form.note.data or "", based_on=form.based_on.data
+            )
         except json.JSONDecodeError as error:
             problems = {"criteria": _("Not valid JSON (line %(n)d).", n=error.lineno)}
         except criteria_module.CriteriaInvalid as invalid:
             problems = invalid.errors
+        except service.StaleCriteria as stale:
+            db.session.rollback()
+            form.criteria.errors = [stale.message]
+            # They read it on this page; the next save goes over it.
+            form.based_on.raw_data, form.based_on.data = None, stale.current
+            return _criteria_page(trial, form), 409
         else:
             db.session.commit()
             if version is None:
