@@ -214,6 +214,31 @@
     });
   }
 
+  /* A refused form comes back as the page, re-rendered with its errors beside the
+     fields and the typed text kept (400/422, HTML): show that page's <main> as the
+     server wrote it, as a post without script would, and focus its error summary.
+     The files must be chosen again: a browser never refills a file input. */
+  function showRefusedPage(xhr) {
+    var type = xhr.getResponseHeader('Content-Type') || '';
+    if ((xhr.status !== 400 && xhr.status !== 422) || type.indexOf('text/html') !== 0) return false;
+    var answer = new DOMParser().parseFromString(xhr.responseText, 'text/html');
+    var fresh = answer.querySelector('main');
+    var main = document.querySelector('main');
+    if (!fresh || !main) return false;
+    var shown = document.importNode(fresh, true);
+    main.replaceWith(shown);
+    if (answer.title) document.title = answer.title;
+    markScrollableTables();
+    initCharts(shown);
+    shown.querySelectorAll('form[data-upload]').forEach(perFileCategories);
+    var summary = shown.querySelector('[data-form-errors], [data-action-errors]');
+    if (summary) {
+      summary.scrollIntoView({ block: 'center' });
+      summary.focus();
+    }
+    return true;
+  }
+
   function sendWithProgress(form, event) {
     if (!window.FormData || !window.XMLHttpRequest) return;
     var input = form.querySelector('input[type=file][name=files]');
@@ -246,6 +271,7 @@
         }
         return;
       }
+      if (showRefusedPage(xhr)) return;
       if (button) button.disabled = false;
       if (status) {
         status.textContent = xhr.status === 413
