@@ -19,8 +19,10 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import select
 
+from referral_app.api import tokens
 from referral_app.models import AuditLog, Centre, Document, Referral, Trial, TrialSite, User
 from referral_app.seeding import seed_demo
 from referral_app.timeutil import local_today
@@ -36,6 +38,13 @@ MANAGER = "luc.beauregard@chum.passerelle.test"  # the CHUM's manager
 THIRD = "julie.fontaine@chus.passerelle.test"  # coordinator, CHUS
 TRIAL = "HORIZON-LUNG"
 PATIENT = "Jeanne Tremblay-Story"
+
+
+def _api_as(db, email: str) -> dict[str, str]:
+    user = db.session.scalar(select(User).where(User.email == email))
+    _row, token = tokens.create_token(user, "story")
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _user_id(db, email: str) -> int:
@@ -159,6 +168,25 @@ def test_a_referral_from_search_to_enrolment_between_two_centres(
         )
     ).all()
     assert [row.user_id for row in downloads] == [_user_id(db, RECEIVER)]
+    # The same PDF through the API, with a token of the same demo user.
+    api = _api_as(db, RECEIVER)
+    listing = requests.get(
+        f"{live_server}/api/v1/referrals/{referral.id}/documents", headers=api, timeout=10
+    ).json()
+    (listed,) = listing["items"]
+    assert listed["category"] == "pathology"
+    fetched = requests.get(live_server + listed["download_url"], headers=api, timeout=10)
+    assert fetched.status_code == 200 and fetched.content == report.read_bytes()
+    db.session.expire_all()
+    channels = [
+        row.details.get("channel")
+        for row in db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.action == "download_document", AuditLog.object_id == document.id)
+            .order_by(AuditLog.id)
+        )
+    ]
+    assert channels == ["web", "api"]
     _act(b, live_server, referral.id, "accept")
     consult = (today + dt.timedelta(days=7)).isoformat()
     _act(b, live_server, referral.id, "schedule_consult", consult_on=consult)
