@@ -103,15 +103,25 @@ def _app(app_config):
 
 
 def _empty_all_tables() -> None:
+    """Every table emptied and, on PostgreSQL, every sequence back to 1.
+
+    DELETE rather than TRUNCATE: a test leaves a few rows, and TRUNCATE gives each
+    table new files (50 ms a test here, against 5 ms).
+    """
     _db.session.rollback()
     with _db.engine.begin() as conn:
-        tables = list(reversed(_db.metadata.sorted_tables))
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            sequences = conn.scalars(
+                sa.text(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename)"
+                    " FROM pg_sequences"
+                )
+            ).all()
+            if sequences:
+                resets = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+                conn.execute(sa.text(f"SELECT {resets}"))
 
 
 @pytest.fixture
