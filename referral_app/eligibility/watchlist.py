@@ -77,6 +77,23 @@ def on_site_closed(site: TrialSite) -> int:
     return sum(1 for r in open_ones if watch(r, "site_closed") is not None)
 
 
+def on_opened(site_ids: list[int]) -> None:
+    """Sites that just opened or reopened (or whose trial did): the entries that knew
+    them open forget them, so the next check tells of them if the patient may fit.
+
+    Without this a site closed and reopened between two checks was never news (the
+    check saw it open both times), nor was the site that declined for "trial full"
+    reopening after a closure the hourly job did not see.
+    """
+    opened = set(site_ids)
+    if not opened:
+        return
+    for entry in db.session.scalars(active_entries()).all():
+        known = set(entry.open_site_ids or [])
+        if known & opened:
+            entry.open_site_ids = sorted(known - opened)
+
+
 def watch(referral: Referral, reason: str, *, criterion_id: str | None = None) -> WatchEntry | None:
     """Add (or renew) the referral's entry; None when consent does not stand."""
     if not referral.patient_consent or referral.state == ReferralState.WITHDRAWN:

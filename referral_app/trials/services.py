@@ -220,8 +220,8 @@ def update_trial(trial: Trial, data: TrialData, *, actor_id: int | None = None) 
     db.session.flush()
     if changes:
         audit.record("update", "trial", trial.id, user_id=actor_id, changes=changes)
-    if old_status != trial.status and trial.status == TrialStatus.RECRUITING:
-        news.announce_trial(trial, TrialStatus.RECRUITING.value, actor_id=actor_id)
+    if old_status != trial.status:
+        _trial_status_changed(trial, old_status, actor_id)
     return changes
 
 
@@ -237,9 +237,23 @@ def set_trial_status(
     db.session.flush()
     changes = {"status": [old.value, status.value]}
     audit.record("update", "trial", trial.id, user_id=actor_id, changes=changes)
-    if status == TrialStatus.RECRUITING:
-        news.announce_trial(trial, status.value, actor_id=actor_id)
+    _trial_status_changed(trial, old, actor_id)
     return changes
+
+
+def _trial_status_changed(trial: Trial, old: TrialStatus, actor_id: int | None) -> None:
+    """What a trial's new status means beyond the trial: when it (re)starts recruiting
+    its community hears of it and the watchlist treats its recruiting sites as newly
+    open; when it stops, the referrals open at its sites are watched for another."""
+    from referral_app.eligibility import watchlist
+
+    recruiting = [s for s in trial.sites if s.status == SiteStatus.RECRUITING]
+    if trial.status == TrialStatus.RECRUITING:
+        news.announce_trial(trial, TrialStatus.RECRUITING.value, actor_id=actor_id)
+        watchlist.on_opened([s.id for s in recruiting])
+    elif old == TrialStatus.RECRUITING:
+        for site in recruiting:
+            watchlist.on_site_closed(site)
 
 
 def _check_can_become_niche(trial: Trial) -> None:
@@ -426,10 +440,12 @@ def _apply_site_status(
         site.closed_on = utcnow().date()
     changes = {"status": [site.status.value, status.value]}
     site.status = status
-    if status == SiteStatus.CLOSED:
-        from referral_app.eligibility import watchlist
+    from referral_app.eligibility import watchlist
 
+    if status == SiteStatus.CLOSED:
         watchlist.on_site_closed(site)  # its open referrals are watched for another site
+    elif status == SiteStatus.RECRUITING:
+        watchlist.on_opened([site.id])  # news for the watchlist, even between two checks
     return changes
 
 

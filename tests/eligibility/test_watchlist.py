@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from referral_app.eligibility import watchlist
-from referral_app.models import Notification, SiteStatus, WatchEntry
+from referral_app.models import Notification, SiteStatus, TrialStatus, WatchEntry
 from referral_app.trials import services as trial_services
 from referral_app.workflow import engine
 from tests.eligibility.conftest import EGFR_TRIAL
@@ -138,3 +138,48 @@ def test_the_news_reaches_the_centres_coordinators_when_the_referrer_has_left(
     assert watchlist.check_all() == 1
     told = {n.recipient_id for n in _told(db)}
     assert colleague.id in told and cast.referring["coordinator"].id not in told
+
+
+def test_a_site_closed_and_reopened_between_two_checks_is_news(cast, make, db, with_criteria):
+    """The site that declined for "trial full" closes, then reopens, within the hour:
+    each check saw it open, so nobody was told."""
+    with_criteria(cast.site.trial, EGFR_TRIAL)
+    cast.other_site.status = SiteStatus.UPCOMING
+    referral = cast.referral("acknowledged")
+    _summary(referral)
+    _decline(referral, cast.receiving["coordinator"], "trial_closed_or_full")
+    db.session.commit()
+    assert watchlist.check_all() == 0
+    trial_services.set_site_status(cast.site, SiteStatus.CLOSED, actor_id=None)
+    trial_services.set_site_status(cast.site, SiteStatus.RECRUITING, actor_id=None)
+    db.session.commit()
+    assert watchlist.check_all() == 1
+    assert watchlist.check_all() == 0  # told once
+
+
+def test_a_trial_suspended_and_reopened_between_two_checks_is_news(cast, make, db, with_criteria):
+    with_criteria(cast.site.trial, EGFR_TRIAL)
+    cast.other_site.status = SiteStatus.UPCOMING
+    referral = cast.referral("acknowledged")
+    _summary(referral)
+    _decline(referral, cast.receiving["coordinator"], "trial_closed_or_full")
+    db.session.commit()
+    assert watchlist.check_all() == 0
+    trial = cast.site.trial
+    trial_services.set_trial_status(trial, TrialStatus.SUSPENDED, actor_id=None)
+    trial_services.set_trial_status(trial, TrialStatus.RECRUITING, actor_id=None)
+    db.session.commit()
+    assert watchlist.check_all() == 1
+
+
+def test_a_trial_that_stops_recruiting_puts_its_open_referrals_on_the_watchlist(
+    cast, db, with_criteria
+):
+    with_criteria(cast.site.trial, EGFR_TRIAL)
+    referral = cast.referral("acknowledged")
+    _summary(referral)
+    db.session.commit()
+    trial_services.set_trial_status(cast.site.trial, TrialStatus.CLOSED, actor_id=None)
+    db.session.commit()
+    (entry,) = db.session.scalars(select(WatchEntry)).all()
+    assert entry.referral_id == referral.id and entry.reason == "site_closed"
