@@ -33,6 +33,8 @@ def test_find_refer_answer_the_checklist_and_the_site_sees_it(browser_page, cast
     page.get_by_label("ECOG performance status").select_option("1")
     page.get_by_label("Prior lines of therapy").fill("0")
     page.get_by_role("button", name="Find trials").click()
+    # The answer opens at its results, not at the top of the long form above them.
+    expect(page.locator("#results-heading")).to_be_in_viewport()
     assert page.locator("[data-match]").first.get_attribute("data-trial") == lung.nct_number
     # The lung trial recruits at two centres of one region, ranked alike: the one the
     # test's receiving coordinator works at (their order follows the centres' names,
