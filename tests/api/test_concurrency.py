@@ -9,13 +9,13 @@ variant checks the same contract on the embedded default.
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from referral_app.api import tokens
 from referral_app.models import Notification, Referral, ReferralEvent, ReferralState
+from tests.concurrency import at_once
 from tests.services import require_postgres
 
 THREADS = 20
@@ -32,29 +32,19 @@ def _race(app, db, cast):
     token_of = [plain[deciders[0].id], plain[deciders[1].id]]
     events_before = db.session.scalar(select(func.count(ReferralEvent.id)))
     outbox_before = db.session.scalar(select(func.count(Notification.id)))
-    barrier = threading.Barrier(THREADS)
-    results: list[tuple[int, dict]] = []
-    lock = threading.Lock()
 
-    def decide(i: int) -> None:
+    def decide(i: int) -> tuple[int, dict]:
         body = {"event": "accept", "version": version}
         if i % 2:
             body = {**body, "event": "decline", "reason_code": "no_capacity", "note": "Full"}
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
+        response = app.test_client().post(
             f"/api/v1/referrals/{referral_id}/transitions",
             json=body,
             headers={"Authorization": f"Bearer {token_of[i % 2]}"},
         )
-        with lock:
-            results.append((response.status_code, response.get_json()))
+        return response.status_code, response.get_json()
 
-    threads = [threading.Thread(target=decide, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = at_once(THREADS, decide)
 
     statuses = sorted(status for status, _body in results)
     assert len(results) == THREADS

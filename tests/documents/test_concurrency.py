@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 
 import pytest
 from sqlalchemy import select
 
 from referral_app.api import tokens
 from referral_app.models import Document
+from tests.concurrency import at_once
 from tests.documents.samples import pdf_with_text
 from tests.services import require_postgres
 
@@ -29,32 +29,20 @@ def _race(app, db, cast, make):
     _row, token = tokens.create_token(uploader, "race")
     db.session.commit()
     referral_id, first_id = referral.id, first.id
-    barrier = threading.Barrier(THREADS)
-    results: list[tuple[int, dict]] = []
-    lock = threading.Lock()
 
-    def replace(i: int) -> None:
-        client = app.test_client()
-        data = {
-            "files": [(io.BytesIO(pdf_with_text(f"Version {i}")), f"v{i}.pdf")],
-            "replaces": str(first_id),
-        }
-        barrier.wait()
-        response = client.post(
+    def replace(i: int) -> tuple[int, dict]:
+        response = app.test_client().post(
             f"/api/v1/referrals/{referral_id}/documents",
-            data=data,
+            data={
+                "files": [(io.BytesIO(pdf_with_text(f"Version {i}")), f"v{i}.pdf")],
+                "replaces": str(first_id),
+            },
             content_type="multipart/form-data",
             headers={"Authorization": f"Bearer {token}"},
         )
-        with lock:
-            results.append((response.status_code, response.get_json()))
+        return response.status_code, response.get_json()
 
-    threads = [threading.Thread(target=replace, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-
+    results = at_once(THREADS, replace)
     assert sorted(status for status, _body in results) == [201] + [400] * (THREADS - 1), results
     refused = [body for status, body in results if status == 400]
     assert all(set(body["error"]["fields"]) == {"document"} for body in refused), refused

@@ -5,7 +5,6 @@ moment make one version."""
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from referral_app.api import tokens
 from referral_app.eligibility.service import set_criteria
 from referral_app.models import EligibilityVersion, Trial
+from tests.concurrency import at_once
 from tests.eligibility.conftest import EGFR_TRIAL
 from tests.forms import page_form
 from tests.services import require_postgres
@@ -80,27 +80,20 @@ def _race(app, db, cast):
     editors = [cast.receiving["coordinator"], cast.receiving["nurse"]]
     plain = [tokens.create_token(user, "race")[1] for user in editors]
     db.session.commit()
-    trial_id, threads_n = trial.id, 6
-    barrier = threading.Barrier(threads_n)
-    results: list[int] = []
-    lock = threading.Lock()
+    trial_id = trial.id
 
-    def save(i: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        response = client.put(
-            f"/api/v1/trials/{trial_id}/eligibility",
-            json={"criteria": [{"id": "ecog", "kind": "ecog_max", "max": i % 5}]},
-            headers={"Authorization": f"Bearer {plain[i % 2]}"},
+    def save(i: int) -> int:
+        return (
+            app.test_client()
+            .put(
+                f"/api/v1/trials/{trial_id}/eligibility",
+                json={"criteria": [{"id": "ecog", "kind": "ecog_max", "max": i % 5}]},
+                headers={"Authorization": f"Bearer {plain[i % 2]}"},
+            )
+            .status_code
         )
-        with lock:
-            results.append(response.status_code)
 
-    threads = [threading.Thread(target=save, args=(i,)) for i in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = at_once(6, save)
     numbers = db.session.scalars(
         select(EligibilityVersion.number).where(EligibilityVersion.trial_id == trial_id)
     ).all()

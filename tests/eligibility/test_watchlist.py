@@ -140,9 +140,9 @@ def test_the_news_reaches_the_centres_coordinators_when_the_referrer_has_left(
     assert colleague.id in told and cast.referring["coordinator"].id not in told
 
 
-def test_a_site_closed_and_reopened_between_two_checks_is_news(cast, make, db, with_criteria):
-    """The site that declined for "trial full" closes, then reopens, within the hour:
-    each check saw it open, so nobody was told."""
+def _watched_after_a_full_trial(cast, db, with_criteria) -> None:
+    """A referral declined "trial closed or full" at the trial's only open site, on the
+    watchlist, with nothing new at the first check."""
     with_criteria(cast.site.trial, EGFR_TRIAL)
     cast.other_site.status = SiteStatus.UPCOMING
     referral = cast.referral("acknowledged")
@@ -150,6 +150,12 @@ def test_a_site_closed_and_reopened_between_two_checks_is_news(cast, make, db, w
     _decline(referral, cast.receiving["coordinator"], "trial_closed_or_full")
     db.session.commit()
     assert watchlist.check_all() == 0
+
+
+def test_a_site_closed_and_reopened_between_two_checks_is_news(cast, make, db, with_criteria):
+    """The site that declined for "trial full" closes, then reopens, within the hour:
+    each check saw it open, so nobody was told."""
+    _watched_after_a_full_trial(cast, db, with_criteria)
     trial_services.set_site_status(cast.site, SiteStatus.CLOSED, actor_id=None)
     trial_services.set_site_status(cast.site, SiteStatus.RECRUITING, actor_id=None)
     db.session.commit()
@@ -158,13 +164,7 @@ def test_a_site_closed_and_reopened_between_two_checks_is_news(cast, make, db, w
 
 
 def test_a_trial_suspended_and_reopened_between_two_checks_is_news(cast, make, db, with_criteria):
-    with_criteria(cast.site.trial, EGFR_TRIAL)
-    cast.other_site.status = SiteStatus.UPCOMING
-    referral = cast.referral("acknowledged")
-    _summary(referral)
-    _decline(referral, cast.receiving["coordinator"], "trial_closed_or_full")
-    db.session.commit()
-    assert watchlist.check_all() == 0
+    _watched_after_a_full_trial(cast, db, with_criteria)
     trial = cast.site.trial
     trial_services.set_trial_status(trial, TrialStatus.SUSPENDED, actor_id=None)
     trial_services.set_trial_status(trial, TrialStatus.RECRUITING, actor_id=None)
