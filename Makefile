@@ -53,7 +53,7 @@ format: install-dev
 	$(BIN)/ruff format .
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o referral_app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o referral_app/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i referral_app/translations/messages.pot -d referral_app/translations -l fr --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d referral_app/translations -l fr
 

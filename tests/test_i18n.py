@@ -14,7 +14,7 @@ PO = ROOT / "referral_app/translations/fr/LC_MESSAGES/messages.po"
 MO = ROOT / "referral_app/translations/fr/LC_MESSAGES/messages.mo"
 
 
-def _extract_current_messages(tmp_path: Path) -> set[str]:
+def _extract_current_messages(tmp_path: Path) -> set[tuple[str | None, str]]:
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [
@@ -29,6 +29,8 @@ def _extract_current_messages(tmp_path: Path) -> set[str]:
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
             "-o",
             str(pot),
             "--no-location",
@@ -38,14 +40,20 @@ def _extract_current_messages(tmp_path: Path) -> set[str]:
         check=True,
     )
     with pot.open("rb") as f:
-        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+        return {_key(m) for m in read_po(f) if m.id}
+
+
+def _key(message) -> tuple[str | None, str]:
+    """A message is its context and its id: "Accepted" counted (plural in French) is
+    not the state "Accepted"."""
+    return message.context, message.id if isinstance(message.id, str) else message.id[0]
 
 
 def test_every_message_in_the_code_has_a_french_translation(tmp_path):
     with PO.open("rb") as f:
         catalogue = read_po(f, locale="fr")
     translated = {
-        (m.id if isinstance(m.id, str) else m.id[0])
+        _key(m)
         for m in catalogue
         if m.id
         and (all(m.string) if isinstance(m.string, tuple) else m.string)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
+# Headers over counts of referrals: plural in French ("Acceptées"), where a referral's
+# own state is singular ("Acceptée"); the context keeps them apart in the catalogue.
+# Templates say the same with pgettext("referrals counted", …) (a literal: the
+# catalogue's extraction reads it).
 FUNNEL_LABELS = {
-    "submitted": _l("Submitted"),
-    "acknowledged": _l("Acknowledged"),
-    "accepted": _l("Accepted"),
-    "screening": _l("Screening"),
-    "enrolled": _l("Enrolled"),
+    "submitted": lazy_pgettext("referrals counted", "Submitted"),
+    "acknowledged": lazy_pgettext("referrals counted", "Acknowledged"),
+    "accepted": lazy_pgettext("referrals counted", "Accepted"),
+    "screening": lazy_pgettext("referrals counted", "Screening"),
+    "enrolled": lazy_pgettext("referrals counted", "Enrolled"),
 }
 
 DURATION_LABELS = {

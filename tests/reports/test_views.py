@@ -118,3 +118,20 @@ def test_default_is_the_last_twelve_months(network, client, login):
     login(network.admin)
     text = page(client)
     assert re.search(r'name="date_from"[^>]*value="\d{4}-\d{2}-01"', text)
+
+
+def test_french_headers_over_counts_are_plural(network, client, login, db):
+    """Issue 16's leftover: "Acceptée" over a column of counts; the referral's own state
+    keeps its singular (the same English word, another message context)."""
+    from referral_app.models import Language
+
+    network.manager.language = Language.FR
+    db.session.commit()
+    login(network.manager)
+    text = page(client, **ALL_TIME)
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', text)
+    for plural in ("Soumises", "Acceptées", "Refusées", "Ouvertes"):
+        assert plural in headers, (plural, headers)
+    assert "Acceptée" not in headers and "Inscrite à l&#39;essai" not in headers
+    funnel = re.findall(r'<th scope="row">([^<]+)</th>', text)
+    assert "Inscrites à l&#39;essai" in funnel or "Inscrites à l'essai" in funnel, funnel
