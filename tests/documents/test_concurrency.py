@@ -64,3 +64,47 @@ def test_concurrent_new_versions_on_postgresql(app, db, cast, make):
 
 def test_concurrent_new_versions_on_the_current_database(app, db, cast, make):
     _race(app, db, cast, make)
+
+
+def _budget_race(app, db, cast, monkeypatch):
+    """Four files at once on a referral with room for one: the budget holds."""
+    referral = cast.referral("submitted")
+    uploader = cast.referring["coordinator"]
+    _row, token = tokens.create_token(uploader, "race")
+    db.session.commit()
+    pdf = pdf_with_text("Adenocarcinoma " * 40)
+    monkeypatch.setitem(app.config, "REFERRAL_DOCUMENTS_MAX_BYTES", len(pdf) * 3 // 2)
+    referral_id = referral.id
+
+    def upload(i: int) -> int:
+        return (
+            app.test_client()
+            .post(
+                f"/api/v1/referrals/{referral_id}/documents",
+                data={"files": [(io.BytesIO(pdf), f"p{i}.pdf")], "category": "pathology"},
+                content_type="multipart/form-data",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            .status_code
+        )
+
+    statuses = sorted(at_once(4, upload))
+    assert statuses == [201, 413, 413, 413], statuses
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Document)).all()) == 1
+
+
+@pytest.mark.postgres
+def test_the_referral_budget_holds_under_concurrent_uploads_on_postgresql(
+    app, db, cast, monkeypatch
+):
+    require_postgres()
+    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    _budget_race(app, db, cast, monkeypatch)
+
+
+def test_the_referral_budget_holds_under_concurrent_uploads_on_the_current_database(
+    app, db, cast, monkeypatch
+):
+    _budget_race(app, db, cast, monkeypatch)
