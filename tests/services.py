@@ -49,6 +49,14 @@ def require_postgres() -> str:
     return POSTGRES_ADMIN_URL
 
 
+def require_postgres_pass() -> None:
+    """For tests of PostgreSQL's own behaviour (row locks, backends): PostgreSQL must
+    answer, and they run in the PostgreSQL pass only (``TEST_DB=postgresql``)."""
+    require_postgres()
+    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+
+
 def require_redis() -> str:
     if not port_open(REDIS_TEST_URL, 6379):
         missing("Redis at " + REDIS_TEST_URL)

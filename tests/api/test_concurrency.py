@@ -8,15 +8,13 @@ variant checks the same contract on the embedded default.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import func, select
 
 from referral_app.api import tokens
 from referral_app.models import Notification, Referral, ReferralEvent, ReferralState
 from tests.concurrency import at_once
-from tests.services import require_postgres
+from tests.services import require_postgres_pass
 
 THREADS = 20
 
@@ -65,9 +63,7 @@ def _race(app, db, cast):
 
 @pytest.mark.postgres
 def test_concurrent_decisions_on_postgresql(app, db, cast):
-    require_postgres()
-    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    require_postgres_pass()
     _race(app, db, cast)
 
 

@@ -8,7 +8,6 @@ see the first's version (not the stale "current" it read before the lock).
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from referral_app.api import tokens
 from referral_app.models import Document
 from tests.concurrency import at_once
 from tests.documents.samples import pdf_with_text
-from tests.services import require_postgres
+from tests.services import require_postgres_pass
 
 THREADS = 6
 
@@ -56,9 +55,7 @@ def _race(app, db, cast, make):
 
 @pytest.mark.postgres
 def test_concurrent_new_versions_on_postgresql(app, db, cast, make):
-    require_postgres()
-    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    require_postgres_pass()
     _race(app, db, cast, make)
 
 
@@ -98,9 +95,7 @@ def _budget_race(app, db, cast, monkeypatch):
 def test_the_referral_budget_holds_under_concurrent_uploads_on_postgresql(
     app, db, cast, monkeypatch
 ):
-    require_postgres()
-    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    require_postgres_pass()
     _budget_race(app, db, cast, monkeypatch)
 
 

@@ -4,8 +4,6 @@ moment make one version."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import select
 
@@ -15,7 +13,7 @@ from referral_app.models import EligibilityVersion, Trial
 from tests.concurrency import at_once
 from tests.eligibility.conftest import EGFR_TRIAL
 from tests.forms import page_form
-from tests.services import require_postgres
+from tests.services import require_postgres_pass
 
 ECOG_2 = '[{"id": "ecog", "kind": "ecog_max", "max": 2}]'
 
@@ -107,9 +105,7 @@ def _race(app, db, cast):
 
 @pytest.mark.postgres
 def test_simultaneous_saves_on_postgresql(app, db, cast):
-    require_postgres()
-    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    require_postgres_pass()
     _race(app, db, cast)
 
 

