@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from referral_app import audit
+from referral_app.eligibility import watchlist
 from referral_app.enums import INTAKE_ROLES
 from referral_app.extensions import db
 from referral_app.models import (
@@ -245,8 +246,6 @@ def _trial_status_changed(trial: Trial, old: TrialStatus, actor_id: int | None) 
     """What a trial's new status means beyond the trial: when it (re)starts recruiting
     its community hears of it and the watchlist treats its recruiting sites as newly
     open; when it stops, the referrals open at its sites are watched for another."""
-    from referral_app.eligibility import watchlist
-
     recruiting = [s for s in trial.sites if s.status == SiteStatus.RECRUITING]
     if trial.status == TrialStatus.RECRUITING:
         news.announce_trial(trial, TrialStatus.RECRUITING.value, actor_id=actor_id)
@@ -440,8 +439,6 @@ def _apply_site_status(
         site.closed_on = utcnow().date()
     changes = {"status": [site.status.value, status.value]}
     site.status = status
-    from referral_app.eligibility import watchlist
-
     if status == SiteStatus.CLOSED:
         watchlist.on_site_closed(site)  # its open referrals are watched for another site
     elif status == SiteStatus.RECRUITING:
